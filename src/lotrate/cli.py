@@ -1,0 +1,176 @@
+"""The ``lotrate`` command line: data on stdout, logs on stderr, no traceback for a user error.
+
+Exit codes
+----------
+0  success
+1  bad input: a coordinate outside Hong Kong, swapped or in the wrong units, a malformed lot file, a date
+   no rate schedule covers, ... (the message on stderr says what and how to fix it)
+2  command-line usage error (unknown option, missing argument)
+3  a file was processed but some of its lots or rows could not be resolved (see their ``error``)
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from lotrate import __version__
+from lotrate.errors import LotrateError
+
+if TYPE_CHECKING:
+    from lotrate.regions import RegionIndex
+    from lotrate.results import Resolution
+    from lotrate.zones import ZoneIndex
+
+EXIT_INPUT = 1
+EXIT_PARTIAL = 3
+log = logging.getLogger("lotrate")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn a :class:`LotrateError` into one line on stderr and exit code 1 (no traceback)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("always")
+            warnings.showwarning = _show_warning
+            yield
+    except LotrateError as exc:
+        click.echo(f"lotrate: error: {exc}", err=True)
+        sys.exit(EXIT_INPUT)
+
+
+def _show_warning(message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+    click.echo(f"lotrate: warning: {message}", err=True)
+
+
+def layer_options(func: F) -> F:
+    """``--zones FILE`` (repeatable) and ``--regions FILE`` on every command that resolves lots."""
+    func = click.option(
+        "--zones",
+        "zone_files",
+        multiple=True,
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="Zone layer replacing the built-in layer of its kind (NDA, PILOT_SCHEME, INDUSTRIAL_ESTATE); repeatable.",
+    )(func)
+    func = click.option(
+        "--regions",
+        "region_file",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="Region layer (a digitised Appendix II) replacing the built-in one.",
+    )(func)
+    return func
+
+
+def load_layers(region_file: Path | None, zone_files: tuple[Path, ...]) -> tuple[RegionIndex | None, ZoneIndex | None]:
+    """Indexes for the ``--regions``/``--zones`` options (``None`` means the built-in layer)."""
+    regions = zones = None
+    if region_file is not None:
+        from lotrate.regions import RegionIndex
+
+        regions = RegionIndex.from_file(region_file)
+    if zone_files:
+        from lotrate.zones import ZoneIndex
+
+        zones = ZoneIndex.from_files(*zone_files)
+    return regions, zones
+
+
+def emit_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def _describe(r: Resolution, label: str | None = None) -> str:
+    head = f"{label}: " if label else ""
+    lines = [
+        f"{head}{r.region_name} ({r.region_code}), {r.district} District"
+        + (f", {r.district_lands_office}" if r.district_lands_office else ""),
+        f"  HK1980 Grid E {r.easting:,.2f} N {r.northing:,.2f}"
+        + (f", lot area {r.area_m2:,.1f} m2" if r.area_m2 is not None else ""),
+        f"  {r.boundary_distance_m:,.0f} m from the nearest other region ({r.nearest_region})",
+    ]
+    if len(r.shares) > 1:
+        lines.append("  shares: " + ", ".join(f"{s.code} {s.share * 100:.2f} %" for s in r.shares))
+    for z in r.zones:
+        lines.append(f"  zone: {z.name} ({z.kind}, {z.status})")
+    for w in r.warnings:
+        lines.append(f"  warning: {w}")
+    return "\n".join(lines)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="lotrate")
+@click.option("-v", "--verbose", count=True, help="More log output on stderr.")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
+def main(verbose: int, quiet: bool) -> None:
+    """Appendix II region, special zones and PN 12/2023 standard-rate premium for Hong Kong industrial lots."""
+    level = logging.ERROR if quiet else (logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING)
+    logging.basicConfig(level=level, stream=sys.stderr, format="lotrate: %(levelname)s: %(message)s")
+
+
+@main.command()
+@click.argument("x", type=float, required=False)
+@click.argument("y", type=float, required=False)
+@click.option("--crs", default="EPSG:4326", show_default=True, help="CRS of X and Y (always x, y order).")
+@click.option("--file", "lot_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A lot file (GeoJSON Feature or FeatureCollection) instead of X Y.")
+@click.option("--json", "as_json", is_flag=True, help="JSON on stdout (DESIGN section 7 keys).")
+@layer_options
+def resolve(
+    x: float | None,
+    y: float | None,
+    crs: str,
+    lot_file: Path | None,
+    as_json: bool,
+    region_file: Path | None,
+    zone_files: tuple[Path, ...],
+) -> None:
+    """Resolve a point X Y (longitude latitude, or easting northing with --crs EPSG:2326), or the lots of --file.
+
+    \b
+    Examples:
+      lotrate resolve 114.2250 22.3130
+      lotrate resolve 835411.43 817266.02 --crs EPSG:2326 --json
+      lotrate resolve --file lots.geojson --json
+    """
+    from lotrate.lookup import resolve as resolve_point
+    from lotrate.lookup import read_features, resolve_geometry
+
+    with user_errors():
+        regions, zones = load_layers(region_file, zone_files)
+        if lot_file is None:
+            if x is None or y is None:
+                raise click.UsageError("give X and Y, or --file LOTS.geojson")
+            r = resolve_point(x=x, y=y, crs=crs, regions=regions, zones=zones)
+            emit_json(r.to_dict()) if as_json else click.echo(_describe(r))
+            return
+        if x is not None:
+            raise click.UsageError("give either X Y or --file, not both")
+        failed = 0
+        results: list[dict[str, Any]] = []
+        for feat in read_features(lot_file, crs=None if crs == "EPSG:4326" else crs):
+            try:
+                r = resolve_geometry(feat.geometry, feat.crs, regions=regions, zones=zones)
+                row = {"lot_id": feat.lot_id, **r.to_dict(), "error": None}
+                text = _describe(r, feat.lot_id)
+            except LotrateError as exc:
+                failed += 1
+                row = {"lot_id": feat.lot_id, "region_code": None, "error": str(exc)}
+                text = f"{feat.lot_id}: error: {exc}"
+            results.append(row)
+            if not as_json:
+                click.echo(text)
+        if as_json:
+            emit_json(results)
+        if failed:
+            log.warning("%d of %d lots could not be resolved", failed, len(results))
+            sys.exit(EXIT_PARTIAL)
