@@ -65,10 +65,7 @@ def _polygons(geom: shapely.Geometry) -> list[Polygon]:
 
 
 def _drop_small_holes(geom: shapely.Geometry) -> shapely.Geometry:
-    polys = [
-        Polygon(p.exterior, [r for r in p.interiors if Polygon(r).area >= SLIVER_M2])
-        for p in _polygons(geom)
-    ]
+    polys = [Polygon(p.exterior, [r for r in p.interiors if Polygon(r).area >= SLIVER_M2]) for p in _polygons(geom)]
     return shapely.set_precision(MultiPolygon(polys), GRID)
 
 
@@ -203,8 +200,12 @@ def main(argv: list[str] | None = None) -> int:
                     "districts": [r["name_en"] for r in table if r["dc_code"] in letters],
                     "source": SOURCE,
                     "assumption": ASSUMPTION
-                    + (" The Lok Ma Chau Loop, missing from the EAC areas, is filled from the coarse OSM outline"
-                       f" (accuracy about {LOOP_ACCURACY_M:.0f} m there)." if has_loop else ""),
+                    + (
+                        " The Lok Ma Chau Loop, missing from the EAC areas, is filled from the coarse OSM outline"
+                        f" (accuracy about {LOOP_ACCURACY_M:.0f} m there)."
+                        if has_loop
+                        else ""
+                    ),
                     "accuracy_m": REGION_ACCURACY_M,
                     "area_km2": round(regions[code].area / 1e6, 3),
                 },

@@ -22,6 +22,7 @@ from lotrate.errors import (
     InvalidGeometryError,
     LotrateError,
 )
+
 from locations import CONTROL_POINTS
 
 

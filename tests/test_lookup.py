@@ -31,7 +31,7 @@ def test_named_places(name: str) -> None:
 
 @pytest.mark.parametrize("name", sorted(NAMED))
 def test_named_places_in_hk1980(name: str) -> None:
-    lon, lat, region, district = NAMED[name]
+    lon, lat, region, _district = NAMED[name]
     e, n = TO_GRID.transform(lon, lat)
     assert lotrate.resolve(x=e, y=n, crs="EPSG:2326").region_code == region
 
@@ -165,16 +165,18 @@ def test_polygon_straddling_two_regions(region_index: RegionIndex) -> None:
     assert r.region_code == max(r.shares, key=lambda s: s.share).code
     assert any(w.code == "straddle" for w in r.warnings)
     # the shares are areas in EPSG:2326
-    assert r.shares[0].share == pytest.approx(ke.intersection(lot).area / lot.area if r.region_code == "KE"
-                                              else kw.intersection(lot).area / lot.area)
+    assert r.shares[0].share == pytest.approx(
+        ke.intersection(lot).area / lot.area if r.region_code == "KE" else kw.intersection(lot).area / lot.area
+    )
 
 
 def test_multipolygon_lot_in_wgs84() -> None:
     to_wgs = Transformer.from_crs("EPSG:2326", "EPSG:4326", always_xy=True)
     e, n = TO_GRID.transform(114.1925, 22.3960)
     parts = [box(e, n, e + 30, n + 30), box(e + 100, n, e + 130, n + 30)]
-    wgs = MultiPolygon([box(*to_wgs.transform(p.bounds[0], p.bounds[1]), *to_wgs.transform(p.bounds[2], p.bounds[3]))
-                        for p in parts])
+    wgs = MultiPolygon(
+        [box(*to_wgs.transform(p.bounds[0], p.bounds[1]), *to_wgs.transform(p.bounds[2], p.bounds[3])) for p in parts]
+    )
     r = lotrate.resolve_geometry(wgs)
     assert r.region_code == "NTS" and r.district == "Sha Tin"
     assert r.area_m2 == pytest.approx(1800.0, rel=1e-3)
@@ -190,8 +192,13 @@ def test_read_features_detects_legacy_hk1980_crs() -> None:
     doc = {
         "type": "FeatureCollection",
         "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::2326"}},
-        "features": [{"type": "Feature", "properties": {"lot_id": "KTIL 1"},
-                      "geometry": {"type": "Point", "coordinates": [838_500.0, 819_800.0]}}],
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"lot_id": "KTIL 1"},
+                "geometry": {"type": "Point", "coordinates": [838_500.0, 819_800.0]},
+            }
+        ],
     }
     (feat,) = lotrate.read_features(doc)
     assert feat.crs == "EPSG:2326" and feat.lot_id == "KTIL 1"

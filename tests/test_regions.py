@@ -55,7 +55,9 @@ def test_metadata_states_source_and_assumption(region_index: RegionIndex) -> Non
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.tuples(st.floats(E0, E1), st.floats(N0, N1)), min_size=1, max_size=300))
-def test_grid_index_agrees_with_exact_point_in_polygon(region_index: RegionIndex, pts: list[tuple[float, float]]) -> None:
+def test_grid_index_agrees_with_exact_point_in_polygon(
+    region_index: RegionIndex, pts: list[tuple[float, float]]
+) -> None:
     e = np.array([p[0] for p in pts])
     n = np.array([p[1] for p in pts])
     grid = region_index.region_grid
@@ -94,8 +96,11 @@ def test_corrupt_file_is_rejected(tmp_path: Path) -> None:
 
 def test_foreign_layer_is_rejected(tmp_path: Path) -> None:
     feats = [
-        {"type": "Feature", "properties": {"code": c, "name_en": c},
-         "geometry": {"type": "Polygon", "coordinates": [[[i, 0], [i + 1, 0], [i + 1, 1], [i, 0]]]}}
+        {
+            "type": "Feature",
+            "properties": {"code": c, "name_en": c},
+            "geometry": {"type": "Polygon", "coordinates": [[[i, 0], [i + 1, 0], [i + 1, 1], [i, 0]]]},
+        }
         for i, c in enumerate(REGION_CODES)
     ]
     with pytest.raises(LayerError, match="outside Hong Kong"):
@@ -138,7 +143,8 @@ def test_rebuild_is_byte_identical(tmp_path: Path) -> None:
     assert SHARED_DATA.exists(), f"the source data must be beside the checkout at {SHARED_DATA}"
     out = tmp_path / "regions"
     shutil.copytree(ROOT / "data" / "regions", out)
-    subprocess.run([sys.executable, str(ROOT / "scripts" / "build_regions.py"), "--out", str(out)], check=True,
-                   capture_output=True)
+    subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "build_regions.py"), "--out", str(out)], check=True, capture_output=True
+    )
     for name in ("appendix_ii.geojson", "districts.geojson"):
         assert (out / name).read_bytes() == (ROOT / "data" / "regions" / name).read_bytes()

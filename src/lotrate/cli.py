@@ -121,8 +121,12 @@ def main(verbose: int, quiet: bool) -> None:
 @click.argument("x", type=float, required=False)
 @click.argument("y", type=float, required=False)
 @click.option("--crs", default="EPSG:4326", show_default=True, help="CRS of X and Y (always x, y order).")
-@click.option("--file", "lot_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="A lot file (GeoJSON Feature or FeatureCollection) instead of X Y.")
+@click.option(
+    "--file",
+    "lot_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A lot file (GeoJSON Feature or FeatureCollection) instead of X Y.",
+)
 @click.option("--json", "as_json", is_flag=True, help="JSON on stdout (DESIGN section 7 keys).")
 @layer_options
 def resolve(
@@ -142,8 +146,8 @@ def resolve(
       lotrate resolve 835411.43 817266.02 --crs EPSG:2326 --json
       lotrate resolve --file lots.geojson --json
     """
-    from lotrate.lookup import resolve as resolve_point
     from lotrate.lookup import read_features, resolve_geometry
+    from lotrate.lookup import resolve as resolve_point
 
     with user_errors():
         regions, zones = load_layers(region_file, zone_files)

@@ -9,6 +9,7 @@ against the region layer (``regions.py``), never against a bounding box.
 
 from __future__ import annotations
 
+import math
 import warnings
 from functools import lru_cache
 from typing import Any
@@ -81,9 +82,7 @@ def _between(v: np.ndarray, lo_hi: tuple[float, float]) -> np.ndarray:
     return (v >= lo_hi[0]) & (v <= lo_hi[1])
 
 
-def coordinate_problems(
-    x: np.ndarray, y: np.ndarray, crs: str | int | CRS = WGS84
-) -> dict[int, LotrateError]:
+def coordinate_problems(x: np.ndarray, y: np.ndarray, crs: str | int | CRS = WGS84) -> dict[int, LotrateError]:
     """Check raw input coordinates; return the error of each bad row by its position, without raising.
 
     Only the rows with a problem are examined in Python, so this stays fast for large arrays.
@@ -104,9 +103,13 @@ def coordinate_problems(
     return out
 
 
+def _in(v: float, lo_hi: tuple[float, float]) -> bool:
+    return lo_hi[0] <= v <= lo_hi[1]
+
+
 def _problem(x: float, y: float, geographic: bool, crs: object) -> LotrateError | None:
     where = f"x={x!r}, y={y!r}"
-    if not (np.isfinite(x) and np.isfinite(y)):
+    if not (math.isfinite(x) and math.isfinite(y)):
         return InvalidCoordinateError(f"coordinate {where} is not a finite number; give real numbers for x and y")
     if geographic:
         if _EAST[0] <= x <= _EAST[1] and _NORTH[0] <= y <= _NORTH[1]:
@@ -114,7 +117,7 @@ def _problem(x: float, y: float, geographic: bool, crs: object) -> LotrateError 
                 f"coordinate {where} looks like HK1980 Grid metres (easting, northing) given as degrees; "
                 "pass crs='EPSG:2326'"
             )
-        if _between(np.array([x]), _LAT)[0] and _between(np.array([y]), _LON)[0]:
+        if _in(x, _LAT) and _in(y, _LON):
             return CoordinateOrderError(
                 f"coordinate {where} looks like latitude, longitude; lotrate takes x=longitude, y=latitude "
                 f"(always_xy): try x={y!r}, y={x!r}"
@@ -126,7 +129,7 @@ def _problem(x: float, y: float, geographic: bool, crs: object) -> LotrateError 
             )
         return None
     if abs(x) <= 360 and abs(y) <= 360:
-        if _between(np.array([x]), _LAT)[0] and _between(np.array([y]), _LON)[0]:
+        if _in(x, _LAT) and _in(y, _LON):
             hint = f"latitude, longitude in degrees: pass x={y!r}, y={x!r} with crs='EPSG:4326'"
         else:
             hint = "degrees: pass crs='EPSG:4326' (x=longitude, y=latitude)"
@@ -136,7 +139,7 @@ def _problem(x: float, y: float, geographic: bool, crs: object) -> LotrateError 
 
 def check_point(x: float, y: float, crs: str | int | CRS = WGS84) -> None:
     """Raise the specific error for a single bad input coordinate, if there is one."""
-    problem = coordinate_problems(np.array([x], dtype=float), np.array([y], dtype=float), crs).get(0)
+    problem = _problem(x, y, _is_geographic(_crs_key(crs)), crs)
     if problem is not None:
         raise problem
 
@@ -250,8 +253,9 @@ def geometry_to_grid(geom: Any, crs: str | int | CRS = WGS84) -> shapely.Geometr
                 f"the lot polygon is invalid ({reason}) and has no area once repaired; fix the boundary"
             )
         warnings.warn(
-            GeometryRepairWarning(f"the lot polygon was invalid ({reason}) and was repaired with make_valid; "
-                                  "check the boundary"),
+            GeometryRepairWarning(
+                f"the lot polygon was invalid ({reason}) and was repaired with make_valid; check the boundary"
+            ),
             stacklevel=2,
         )
         g = repaired

@@ -16,7 +16,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import shapely
 
-from lotrate.crs import HK_CRS, WGS84, coordinate_problems, geometry_to_grid, parse_crs, point_to_grid, to_grid
+from lotrate.crs import (
+    HK_CRS,
+    WGS84,
+    coordinate_problems,
+    geometry_to_grid,
+    parse_crs,
+    point_to_grid,
+    to_grid,
+)
 from lotrate.errors import CoordinateOrderError, LotFileError, LotrateError, OutsideHongKongError
 from lotrate.regions import RegionIndex
 from lotrate.results import STRADDLE_MIN_SHARE, Notice, RegionShare, Resolution, ZoneHit
@@ -66,12 +74,16 @@ def read_features(source: str | os.PathLike[str] | dict[str, Any], crs: str | No
         except FileNotFoundError as exc:
             raise LotFileError(f"lot file {str(path)!r} does not exist", field="path", value=str(path)) from exc
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise LotFileError(f"lot file {str(path)!r} is not valid JSON: {exc}", field="path",
-                               value=str(path)) from exc
+            raise LotFileError(
+                f"lot file {str(path)!r} is not valid JSON: {exc}", field="path", value=str(path)
+            ) from exc
     if not isinstance(doc, dict) or doc.get("type") not in ("Feature", "FeatureCollection"):
-        raise LotFileError("a lot file is a GeoJSON Feature or FeatureCollection; found "
-                           f"type={doc.get('type') if isinstance(doc, dict) else type(doc).__name__!r}",
-                           field="type", value=doc.get("type") if isinstance(doc, dict) else None)
+        raise LotFileError(
+            "a lot file is a GeoJSON Feature or FeatureCollection; found "
+            f"type={doc.get('type') if isinstance(doc, dict) else type(doc).__name__!r}",
+            field="type",
+            value=doc.get("type") if isinstance(doc, dict) else None,
+        )
     legacy = ((doc.get("crs") or {}).get("properties") or {}).get("name")
     file_crs = crs or ("EPSG:2326" if legacy in _LEGACY_HK else (legacy or WGS84))
     feats = doc["features"] if doc["type"] == "FeatureCollection" else [doc]
@@ -82,8 +94,9 @@ def read_features(source: str | os.PathLike[str] | dict[str, Any], crs: str | No
         props = dict((f or {}).get("properties") or {})
         geom = (f or {}).get("geometry")
         if not isinstance(geom, dict):
-            raise LotFileError(f"feature #{i} has no geometry; give a Point, Polygon or MultiPolygon",
-                               field="geometry", value=geom)
+            raise LotFileError(
+                f"feature #{i} has no geometry; give a Point, Polygon or MultiPolygon", field="geometry", value=geom
+            )
         out.append(LotFeature(str(props.get("lot_id") or f"#{i}"), geom, file_crs, props))
     return out
 
@@ -173,15 +186,11 @@ def resolve(
     if k < 0:
         raise _outside_error(x, y, crs, e, n, idx)
     d = idx.district_grid.locate_one(e, n)
-    dist, near = idx.boundary_distances(np.array([e]), np.array([n]), np.array([k]))
-    notes: list[Notice] = []
-    bn = _boundary_notice(idx, k, float(dist[0]), int(near[0]))
-    if bn is not None:
-        notes.append(bn)
+    dist, near = idx.point_distance(e, n, k)
+    bn = _boundary_notice(idx, k, dist, near)
     hits, znotes = _zones(zones).point_hits(e, n)
-    notes.extend(znotes)
-    return _make(idx, k, d, float(dist[0]), int(near[0]), e, n, "Point", None,
-                 (RegionShare(idx.regions[k].code, idx.regions[k].name_en, 1.0),), hits, tuple(notes))
+    notes = znotes if bn is None else (bn, *znotes)
+    return _make(idx, k, d, dist, near, e, n, "Point", None, idx.point_shares[k], hits, notes)
 
 
 def _make(
@@ -341,15 +350,13 @@ def resolve_many(
     n_ok = np.where(bad, np.nan, n)
     k, d = idx.locate(e_ok, n_ok)
     errors = np.full(size, None, dtype=object)
-    for i, p in problems.items():
-        errors[i] = str(p)
+    for row, problem in problems.items():
+        errors[row] = str(problem)
     for i in np.flatnonzero(bad & (errors == None)):  # noqa: E711 (element-wise)
         errors[i] = f"coordinate x={xa[i]!r}, y={ya[i]!r} cannot be converted from {crs} to HK1980 Grid"
     out = np.flatnonzero((k < 0) & ~bad)
     if out.size:
-        swapped = (
-            idx.region_grid.locate(ya[out], xa[out]) >= 0 if _is_grid(crs) else np.zeros(out.size, dtype=bool)
-        )
+        swapped = idx.region_grid.locate(ya[out], xa[out]) >= 0 if _is_grid(crs) else np.zeros(out.size, dtype=bool)
         errors[out] = [
             _outside_message(float(xa[i]), float(ya[i]), crs, float(e[i]), float(n[i]), bool(s))
             for i, s in zip(out, swapped)
@@ -379,12 +386,13 @@ def resolve_many(
             notes[i] = notes[i] + tuple(zn[j])
     names = np.array([r.name_en for r in idx.regions] + [None], dtype=object)
     codes = np.array([r.code for r in idx.regions] + [None], dtype=object)
-    dn = np.array([x.name_en for x in idx.districts] + [""], dtype=object)
-    dz = np.array([x.name_zh for x in idx.districts] + [""], dtype=object)
-    dl = np.array([x.district_lands_office for x in idx.districts] + [""], dtype=object)
+    dn = np.array([x.name_en for x in idx.districts] + [None], dtype=object)
+    dz = np.array([x.name_zh for x in idx.districts] + [None], dtype=object)
+    dl = np.array([x.district_lands_office for x in idx.districts] + [None], dtype=object)
     kk = np.where(ok, k, -1)
     di = np.where(ok & (d >= 0), d, -1)
     no = np.where(ok, e, np.nan), np.where(ok, n, np.nan)
+
     def text(values: Any) -> pd.Series:
         return pd.Series(values, dtype=object)
 
@@ -396,11 +404,11 @@ def resolve_many(
             "northing": no[1],
             "region_code": text(codes[kk]),
             "region_name": text(names[kk]),
-            "district": text(np.where(ok, dn[di], None)),
-            "district_zh": text(np.where(ok, dz[di], None)),
-            "district_lands_office": text(np.where(ok, dl[di], None)),
+            "district": text(dn[di]),
+            "district_zh": text(dz[di]),
+            "district_lands_office": text(dl[di]),
             "boundary_distance_m": dist,
-            "nearest_region": text(np.where(near >= 0, codes[near], None)),
+            "nearest_region": text(codes[near]),
             "near_boundary": near_flag,
             "zones": text(hits),
             "warnings": text(notes),

@@ -13,7 +13,6 @@ import json
 import os
 from dataclasses import dataclass
 from functools import cached_property
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,7 @@ from shapely import STRtree
 
 from lotrate.crs import HK_CRS, parse_crs, to_grid
 from lotrate.errors import LayerError
+from lotrate.results import RegionShare
 
 REGION_CODES = ("HKI", "KE", "KW", "NTS", "NTN")
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -265,9 +265,7 @@ class RegionIndex:
         return cls._default
 
     @classmethod
-    def from_file(
-        cls, path: str | os.PathLike[str], districts: str | os.PathLike[str] | None = None
-    ) -> RegionIndex:
+    def from_file(cls, path: str | os.PathLike[str], districts: str | os.PathLike[str] | None = None) -> RegionIndex:
         """Load and validate a region layer (five features with ``code`` HKI, KE, KW, NTS, NTN).
 
         ``districts`` defaults to the built-in 18-district layer.
@@ -305,6 +303,11 @@ class RegionIndex:
         return cls(regions, dists)
 
     # -- the geometry step: integer ids over raw arrays ---------------------------------------------------
+
+    @cached_property
+    def point_shares(self) -> list[tuple[RegionShare, ...]]:
+        """The ``shares`` of a point in each region: that region, 1.0."""
+        return [(RegionShare(r.code, r.name_en, 1.0),) for r in self.regions]
 
     @cached_property
     def region_grid(self) -> GridIndex:
@@ -394,6 +397,14 @@ class RegionIndex:
             dist[idx[qi]] = d
             near[idx[qi]] = owners[ti]
         return dist, near
+
+    def point_distance(self, e: float, n: float, region: int) -> tuple[float, int]:
+        """Scalar :meth:`boundary_distances` for one point in ``region``."""
+        tree, _geoms, owners = self._edges[region]
+        if owners.size == 0:
+            return float("inf"), -1
+        ti, d = tree.query_nearest(shapely.Point(e, n), return_distance=True, all_matches=False)
+        return float(d[0]), int(owners[ti[0]])
 
     def geometry_distance(self, geom: shapely.Geometry, region: int) -> tuple[float, int]:
         """Distance from a geometry (lying in ``region``) to the nearest other region, and that region's id."""

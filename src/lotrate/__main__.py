@@ -1,0 +1,5 @@
+"""``python -m lotrate`` runs the command line."""
+
+from lotrate.cli import main
+
+main()
