@@ -117,7 +117,7 @@ def _zones(zones: ZoneIndex | None) -> ZoneIndex:
 
 def _outside_error(x: float, y: float, crs: Any, e: float, n: float, idx: RegionIndex) -> LotrateError:
     # projected input whose easting and northing, swapped, would land inside Hong Kong
-    swapped = _is_grid(crs) and idx.region_grid.locate_one(y, x) >= 0
+    swapped = _is_grid(crs) and idx.locate_point(y, x)[0] >= 0
     cls = CoordinateOrderError if swapped else OutsideHongKongError
     return cls(_outside_message(x, y, crs, e, n, swapped))
 
@@ -182,10 +182,9 @@ def resolve(
     """
     idx = _regions(regions)
     e, n = point_to_grid(x, y, crs)
-    k = idx.region_grid.locate_one(e, n)
+    k, d = idx.locate_point(e, n)
     if k < 0:
         raise _outside_error(x, y, crs, e, n, idx)
-    d = idx.district_grid.locate_one(e, n)
     dist, near = idx.point_distance(e, n, k)
     bn = _boundary_notice(idx, k, dist, near)
     hits, znotes = _zones(zones).point_hits(e, n)

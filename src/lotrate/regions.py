@@ -172,13 +172,18 @@ class GridIndex:
         k = int(self._flat[int(fy) * self.nx + int(fx)])
         if k != -2:
             return k
-        for i, g in enumerate(self.polygons):
-            if shapely.contains_xy(g, e, n):
-                return i
-        for i, g in enumerate(self.polygons):
-            if shapely.intersects_xy(g, e, n):
-                return i
-        return -1
+        return locate_one_exact(self.polygons, e, n)
+
+
+def locate_one_exact(polygons: list[shapely.Geometry], e: float, n: float) -> int:
+    """Index of the polygon covering the point (first in order on a shared edge), or -1; prepared tests only."""
+    for i, g in enumerate(polygons):
+        if shapely.contains_xy(g, e, n):
+            return i
+    for i, g in enumerate(polygons):
+        if shapely.intersects_xy(g, e, n):
+            return i
+    return -1
 
 
 @dataclass(frozen=True)
@@ -256,6 +261,10 @@ class RegionIndex:
         self.cell = cell
         self._codes = np.array([r.code for r in self.regions], dtype=object)
         self.accuracy_m = max(r.accuracy_m for r in self.regions)
+        self._edge_cache: dict[int, tuple[STRtree, np.ndarray, np.ndarray]] = {}
+        self._scalar_calls = 0
+        for g in [r.geometry for r in self.regions] + [d.geometry for d in self.districts]:
+            shapely.prepare(g)
 
     @classmethod
     def default(cls) -> RegionIndex:
@@ -317,29 +326,47 @@ class RegionIndex:
     def district_grid(self) -> GridIndex:
         return GridIndex([d.geometry for d in self.districts], cell=self.cell)
 
-    @cached_property
-    def _edges(self) -> list[tuple[STRtree, np.ndarray, np.ndarray]]:
-        """Per region: an STRtree of its boundary segments shared with other regions, and their owners."""
-        out = []
-        bounds = [r.geometry.boundary for r in self.regions]
-        for k, region in enumerate(self.regions):
-            segs: list[np.ndarray] = []
-            owners: list[np.ndarray] = []
-            for m, other in enumerate(self.regions):
-                if m == k or not region.geometry.intersects(other.geometry):
+    def _edges(self, k: int) -> tuple[STRtree, np.ndarray, np.ndarray]:
+        """Region ``k``'s boundary segments shared with other regions: an STRtree, the segments, their owners."""
+        cached = self._edge_cache.get(k)
+        if cached is not None:
+            return cached
+        region = self.regions[k].geometry
+        boundary = region.boundary
+        segs: list[np.ndarray] = []
+        owners: list[np.ndarray] = []
+        for m, other in enumerate(self.regions):
+            if m == k or not region.intersects(other.geometry):
+                continue
+            shared = shapely.intersection(boundary, other.geometry)
+            for line in shapely.get_parts(shapely.line_merge(shapely.get_parts(shared))):
+                c = shapely.get_coordinates(line)
+                if len(c) < 2:
                     continue
-                shared = shapely.intersection(bounds[k], other.geometry)
-                for line in shapely.get_parts(shapely.line_merge(shapely.get_parts(shared))):
-                    c = shapely.get_coordinates(line)
-                    if len(c) < 2:
-                        continue
-                    segs.append(np.stack([c[:-1], c[1:]], axis=1))
-                    owners.append(np.full(len(c) - 1, m))
-            arr = np.concatenate(segs) if segs else np.zeros((0, 2, 2))
-            geoms = shapely.linestrings(arr.reshape(-1, 2), indices=np.repeat(np.arange(len(arr)), 2))
-            own = np.concatenate(owners) if owners else np.zeros(0, dtype=int)
-            out.append((STRtree(geoms), np.asarray(geoms), own))
-        return out
+                segs.append(np.stack([c[:-1], c[1:]], axis=1))
+                owners.append(np.full(len(c) - 1, m))
+        arr = np.concatenate(segs) if segs else np.zeros((0, 2, 2))
+        geoms = shapely.linestrings(arr.reshape(-1, 2), indices=np.repeat(np.arange(len(arr)), 2))
+        own = np.concatenate(owners) if owners else np.zeros(0, dtype=int)
+        self._edge_cache[k] = (STRtree(geoms), np.asarray(geoms), own)
+        return self._edge_cache[k]
+
+    #: scalar lookups answered with prepared geometry before the rasters are worth building
+    SCALAR_CALLS_BEFORE_GRID = 64
+
+    def locate_point(self, e: float, n: float) -> tuple[int, int]:
+        """Region and district ids (-1 outside) of one EPSG:2326 point.
+
+        The first few calls in a process use prepared geometry directly, so that a one-off lookup (the
+        command line) does not pay for building the rasters; later calls, and any batch call, use them.
+        """
+        if "district_grid" in self.__dict__ or self._scalar_calls >= self.SCALAR_CALLS_BEFORE_GRID:
+            return self.region_grid.locate_one(e, n), self.district_grid.locate_one(e, n)
+        self._scalar_calls += 1
+        return (
+            locate_one_exact([r.geometry for r in self.regions], e, n),
+            locate_one_exact([d.geometry for d in self.districts], e, n),
+        )
 
     @cached_property
     def _near_cells(self) -> np.ndarray:
@@ -347,7 +374,8 @@ class RegionIndex:
         grid = self.region_grid
         flags = np.zeros((grid.ny, grid.nx), dtype=bool)
         rings = int(np.ceil(self.accuracy_m / grid.cell)) + 1
-        for _tree, geoms, _owners in self._edges:
+        for k in range(len(self.regions)):
+            geoms = self._edges(k)[1]
             if len(geoms) == 0:
                 continue
             pts = shapely.get_coordinates(shapely.segmentize(geoms, grid.cell / 2))
@@ -389,8 +417,11 @@ class RegionIndex:
         """Exact distance (m) from each point to the nearest other region, and that region's id (-1: none)."""
         dist = np.full(e.shape[0], np.nan)
         near = np.full(e.shape[0], -1, dtype=np.int64)
-        for k, (tree, _geoms, owners) in enumerate(self._edges):
+        for k in range(len(self.regions)):
             idx = np.flatnonzero(region == k)
+            if idx.size == 0:
+                continue
+            tree, _geoms, owners = self._edges(k)
             if idx.size == 0 or owners.size == 0:
                 continue
             (qi, ti), d = tree.query_nearest(shapely.points(e[idx], n[idx]), return_distance=True, all_matches=False)
@@ -400,7 +431,7 @@ class RegionIndex:
 
     def point_distance(self, e: float, n: float, region: int) -> tuple[float, int]:
         """Scalar :meth:`boundary_distances` for one point in ``region``."""
-        tree, _geoms, owners = self._edges[region]
+        tree, _geoms, owners = self._edges(region)
         if owners.size == 0:
             return float("inf"), -1
         ti, d = tree.query_nearest(shapely.Point(e, n), return_distance=True, all_matches=False)
@@ -408,7 +439,7 @@ class RegionIndex:
 
     def geometry_distance(self, geom: shapely.Geometry, region: int) -> tuple[float, int]:
         """Distance from a geometry (lying in ``region``) to the nearest other region, and that region's id."""
-        tree, _geoms, owners = self._edges[region]
+        tree, _geoms, owners = self._edges(region)
         if owners.size == 0:
             return float("inf"), -1
         (_qi, ti), d = tree.query_nearest([geom], return_distance=True, all_matches=False)
