@@ -176,5 +176,5 @@ def resolve(
         if as_json:
             emit_json(results)
         if failed:
-            log.warning("%d of %d lots could not be resolved", failed, len(results))
+            click.echo(f"lotrate: {failed} of {len(results)} lots could not be resolved", err=True)
             sys.exit(EXIT_PARTIAL)

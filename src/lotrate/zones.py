@@ -1,0 +1,289 @@
+"""Special zones that take a lot out of PN 12/2023's standard rates, and an index to find them.
+
+Three kinds (PN 12/2023 para 6 note; HKSTP IE2.0):
+
+- ``NDA``: New Development Areas; the NDA standard rates under LandsD's relevant Practice Note apply.
+- ``PILOT_SCHEME``: the Pilot Scheme Areas for development of agricultural land in the New Territories outside
+  the NDAs; the Pilot Scheme's own zone rates apply.
+- ``INDUSTRIAL_ESTATE``: HKSTP's Industrial Estates (INNOPARKs); estate land under HKSTP's IE regime, not an
+  industrial lot under the scheme.
+
+The built-in layers under ``data/zones/`` are documented approximations (``status="approximate"``); a user
+with an official boundary replaces a layer by kind with :meth:`ZoneIndex.from_files`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import shapely
+
+from lotrate.errors import LayerError
+from lotrate.regions import _read_layer, data_path
+from lotrate.results import Notice, ZoneHit
+
+KINDS = ("NDA", "PILOT_SCHEME", "INDUSTRIAL_ESTATE")
+BUILTIN_FILES = {
+    "NDA": "nda.geojson",
+    "PILOT_SCHEME": "pilot_scheme.geojson",
+    "INDUSTRIAL_ESTATE": "industrial_estates.geojson",
+}
+
+_HKSTP_CONTACT = "HKSTP Leasing Officer, Ms Helen Chung, tel. 2629 6863, helenwk.chung@hkstp.org"
+_IE_TARGETS = (
+    "pharmaceutical, healthcare and biomedical; electronics and optical; precision engineering and assembly; "
+    "specialised manufacturing and advanced materials; information, communication and telecommunications"
+)
+
+
+def consequence(kind: str, name: str) -> str:
+    """What falling in a zone means for a PN 12/2023 application, in a surveyor's words.
+
+    Examples
+    --------
+    >>> consequence("NDA", "Kwu Tung North NDA").startswith("Kwu Tung North NDA is a New Development Area")
+    True
+    """
+    if kind == "NDA":
+        return (
+            f"{name} is a New Development Area: under PN 12/2023 para 6 (note) the PN 12/2023 standard rates do "
+            "not apply; the applicant may only opt for the standard rates for New Development Areas under "
+            "LandsD's relevant Practice Note. LandsD decides whether PN 12/2023 rates apply."
+        )
+    if kind == "PILOT_SCHEME":
+        return (
+            f"{name} lies in the Pilot Scheme Areas (pilot scheme for development of agricultural land in the "
+            "New Territories outside the NDAs, LandsD Practice Note of 28 December 2023): under PN 12/2023 para 6 "
+            "(note) its standard rates do not apply; the Pilot Scheme's own zone rates do. LandsD decides "
+            "whether PN 12/2023 rates apply."
+        )
+    if kind == "INDUSTRIAL_ESTATE":
+        return (
+            f"{name} is HKSTP Industrial Estate land, not an industrial lot under PN 12/2023 (special factories in "
+            "industrial estates are outside the scheme). Under HKSTP's IE2.0 programme HKSTP builds and lets "
+            "specialised multi-storey buildings to multiple users; a site is granted on long lease (up to June "
+            "2047) only in exceptional cases of meritorious projects; land premium and rents are market-based. "
+            f"Target industries: {_IE_TARGETS}. Contact: {_HKSTP_CONTACT}."
+        )
+    raise ValueError(f"unknown zone kind {kind!r}; expected one of {', '.join(KINDS)}")
+
+
+@dataclass(frozen=True)
+class Zone:
+    """One zone of a loaded layer (geometry in EPSG:2326)."""
+
+    kind: str
+    name: str
+    status: str
+    accuracy_m: float
+    source: str
+    geometry: shapely.Geometry
+
+    def hit(self, share: float | None = None) -> ZoneHit:
+        return ZoneHit(self.kind, self.name, self.status, share, self.accuracy_m, self.source)
+
+
+def _load_zones(path: Path, expected: str | None = None) -> list[Zone]:
+    props, geoms = _read_layer(path)
+    zones = []
+    for i, (p, g) in enumerate(zip(props, geoms), start=1):
+        kind, name = p.get("kind"), p.get("name")
+        if not kind or not name:
+            missing = "kind" if not kind else "name"
+            raise LayerError(f"{path.name}: feature {i} has no '{missing}' property; every zone needs kind and name")
+        if kind not in KINDS:
+            raise LayerError(f"{path.name}: feature {i} ({name}) has kind={kind!r}; expected one of {', '.join(KINDS)}")
+        if expected is not None and kind != expected:
+            raise LayerError(f"{path.name}: feature {i} ({name}) is {kind}, but this file holds {expected} zones")
+        if g.geom_type not in ("Polygon", "MultiPolygon") or g.is_empty:
+            raise LayerError(f"{path.name}: zone {name!r} is a {g.geom_type}, not a polygon")
+        if not g.is_valid:
+            g = shapely.make_valid(g)
+        xmin, ymin, xmax, ymax = g.bounds
+        if xmin < 799_000 or xmax > 870_000 or ymin < 799_000 or ymax > 848_000:
+            raise LayerError(f"{path.name}: zone {name!r} lies outside Hong Kong as read; check the file's CRS")
+        zones.append(
+            Zone(
+                str(kind),
+                str(name),
+                str(p.get("status") or "official"),
+                float(p.get("accuracy_m") or 0.0),
+                str(p.get("source") or path.name),
+                g,
+            )
+        )
+    return zones
+
+
+class ZoneIndex:
+    """An immutable index over the special-zone layers.
+
+    Examples
+    --------
+    >>> idx = ZoneIndex.default()
+    >>> hits, notes = idx.point_hits(836_900.0, 835_280.0)  # Tai Po INNOPARK, HK1980 Grid
+    >>> [(h.kind, h.name) for h in hits]
+    [('INDUSTRIAL_ESTATE', 'Tai Po INNOPARK')]
+    """
+
+    _default: ZoneIndex | None = None
+
+    def __init__(self, zones: list[Zone]) -> None:
+        self.zones = list(zones)
+        for z in self.zones:
+            shapely.prepare(z.geometry)
+        self._boundaries = [z.geometry.boundary for z in self.zones]
+        # bounding boxes grown by each zone's accuracy: outside them a point is neither in nor near the zone
+        self._boxes = [
+            (x0 - z.accuracy_m, y0 - z.accuracy_m, x1 + z.accuracy_m, y1 + z.accuracy_m)
+            for z in self.zones
+            for x0, y0, x1, y1 in [z.geometry.bounds]
+        ]
+        self._hit = [z.hit() for z in self.zones]
+        self._in_note = [Notice("in_zone", consequence(z.kind, z.name)) for z in self.zones]
+        self._bands: dict[int, tuple[shapely.Geometry, shapely.Geometry]] = {}
+
+    @classmethod
+    def default(cls) -> ZoneIndex:
+        """The three built-in layers (``data/zones/``), loaded once per process."""
+        if cls._default is None:
+            zones = []
+            for kind, name in BUILTIN_FILES.items():
+                zones += _load_zones(data_path("zones", name), expected=kind)
+            cls._default = cls(zones)
+        return cls._default
+
+    @classmethod
+    def empty(cls) -> ZoneIndex:
+        return cls([])
+
+    @classmethod
+    def from_files(cls, *paths: str | os.PathLike[str], base: ZoneIndex | None = None) -> ZoneIndex:
+        """Replace the layers of ``base`` (default: the built-in index) by kind with the zones in ``paths``.
+
+        Each file may be GeoJSON (WGS 84, or a legacy ``crs`` member) or anything pyogrio reads, in any CRS.
+        Every feature needs ``kind`` and ``name``; ``status`` defaults to "official", ``accuracy_m`` to 0.
+        """
+        base = cls.default() if base is None else base
+        new: list[Zone] = []
+        for path in paths:
+            new += _load_zones(Path(path))
+        replaced = {z.kind for z in new}
+        return cls([z for z in base.zones if z.kind not in replaced] + new)
+
+    def features(self) -> list[tuple[ZoneHit, shapely.Geometry]]:
+        """Every zone as a (ZoneHit, EPSG:2326 geometry) pair, for maps."""
+        return [(z.hit(), z.geometry) for z in self.zones]
+
+    def _near_notice(self, z: Zone, dist: float, inside: bool) -> Notice:
+        side = "inside" if inside else "outside"
+        approx = " (an approximate boundary)" if z.status == "approximate" else ""
+        return Notice(
+            "near_zone",
+            f"{dist:,.0f} m {side} the edge of {z.name} ({z.kind}){approx}, within its accuracy of "
+            f"{z.accuracy_m:,.0f} m: check against the official plan",
+        )
+
+    def _band(self, i: int) -> tuple[shapely.Geometry, shapely.Geometry]:
+        """Zone ``i`` grown and shrunk by a little more than its accuracy: only between them can a point be near."""
+        if i not in self._bands:
+            z = self.zones[i]
+            margin = z.accuracy_m * 1.01 + 1.0  # buffers are polygonal: keep clear of their chords
+            outer, inner = z.geometry.buffer(margin), z.geometry.buffer(-margin)
+            shapely.prepare(outer)
+            shapely.prepare(inner)
+            self._bands[i] = (outer, inner)
+        return self._bands[i]
+
+    def _answer(
+        self, e: float, n: float, inside: list[int], near: dict[int, float]
+    ) -> tuple[tuple[ZoneHit, ...], tuple[Notice, ...]]:
+        hits: list[ZoneHit] = []
+        notes: list[Notice] = []
+        for i in sorted(set(inside) | set(near)):
+            if i in near:
+                notes.append(self._near_notice(self.zones[i], near[i], i in inside))
+            if i in inside:
+                hits.append(self._hit[i])
+                notes.append(self._in_note[i])
+        return tuple(hits), tuple(notes)
+
+    def point_hits(self, e: float, n: float) -> tuple[tuple[ZoneHit, ...], tuple[Notice, ...]]:
+        """Zones containing one EPSG:2326 point, with ``near_zone`` and ``in_zone`` notices.
+
+        A point on a zone's edge is in the zone. ``near_zone`` is given when the point is closer to the edge
+        than the zone's ``accuracy_m``, inside or outside.
+        """
+        inside: list[int] = []
+        near: dict[int, float] = {}
+        for i, (x0, y0, x1, y1) in enumerate(self._boxes):
+            if not (x0 <= e <= x1 and y0 <= n <= y1):
+                continue
+            z = self.zones[i]
+            if shapely.intersects_xy(z.geometry, e, n):
+                inside.append(i)
+            if z.accuracy_m > 0:
+                dist = float(shapely.distance(self._boundaries[i], shapely.Point(e, n)))
+                if dist < z.accuracy_m:
+                    near[i] = dist
+        if not inside and not near:
+            return (), ()
+        return self._answer(e, n, inside, near)
+
+    def points_hits(self, e: np.ndarray, n: np.ndarray) -> tuple[list[tuple[ZoneHit, ...]], list[tuple[Notice, ...]]]:
+        """Vectorised :meth:`point_hits`: identical answers point by point."""
+        e = np.asarray(e, dtype=float)
+        n = np.asarray(n, dtype=float)
+        size = e.shape[0]
+        inside: dict[int, list[int]] = {}
+        near: dict[int, dict[int, float]] = {}
+        for i, (x0, y0, x1, y1) in enumerate(self._boxes):
+            cand = np.flatnonzero((e >= x0) & (e <= x1) & (n >= y0) & (n <= y1))
+            if cand.size == 0:
+                continue
+            z = self.zones[i]
+            for j in cand[shapely.intersects_xy(z.geometry, e[cand], n[cand])]:
+                inside.setdefault(int(j), []).append(i)
+            if z.accuracy_m > 0:
+                outer, inner = self._band(i)
+                band = cand[
+                    shapely.contains_xy(outer, e[cand], n[cand]) & ~shapely.contains_xy(inner, e[cand], n[cand])
+                ]
+                if band.size:
+                    dist = shapely.distance(self._boundaries[i], shapely.points(e[band], n[band]))
+                    for j, d in zip(band[dist < z.accuracy_m], dist[dist < z.accuracy_m]):
+                        near.setdefault(int(j), {})[i] = float(d)
+        hits: list[tuple[ZoneHit, ...]] = [()] * size
+        notes: list[tuple[Notice, ...]] = [()] * size
+        for j in set(inside) | set(near):
+            hits[j], notes[j] = self._answer(float(e[j]), float(n[j]), inside.get(j, []), near.get(j, {}))
+        return hits, notes
+
+    def geometry_hits(self, geom: shapely.Geometry) -> tuple[tuple[ZoneHit, ...], tuple[Notice, ...]]:
+        """Zones overlapping a lot polygon (EPSG:2326), each with the share of the lot's area inside it."""
+        hits: list[ZoneHit] = []
+        notes: list[Notice] = []
+        area = geom.area
+        for i, z in enumerate(self.zones):
+            reach = geom.buffer(z.accuracy_m) if z.accuracy_m > 0 else geom
+            if not reach.intersects(z.geometry):
+                continue
+            share = shapely.intersection(z.geometry, geom).area / area if area > 0 else 0.0
+            dist = float(shapely.distance(self._boundaries[i], geom))
+            if z.accuracy_m > 0 and dist < z.accuracy_m:
+                notes.append(self._near_notice(z, dist, share > 0))
+            if share > 0:
+                hits.append(z.hit(share))
+                notes.append(Notice("in_zone", f"{share * 100:.1f} % of the lot: " + consequence(z.kind, z.name)))
+        return tuple(hits), tuple(notes)
+
+    @property
+    def layers(self) -> dict[str, list[Zone]]:
+        """Zones by kind."""
+        out: dict[str, list[Zone]] = {k: [] for k in KINDS}
+        for z in self.zones:
+            out[z.kind].append(z)
+        return out
