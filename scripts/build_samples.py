@@ -194,6 +194,25 @@ SAMPLES: list[tuple[float, float, float, float, dict[str, object]]] = [
         },
     ),
     (
+        114.1700,
+        22.4520,
+        40,
+        45,
+        {
+            "lot_id": "TPTL 12",
+            "address": "Ting Kok Road, Tai Po",
+            "pbto_accepted": "2024-03-05",
+            "max_gfa_m2": 10800,
+            "gfa_after_m2": {"commercial": 6800, "modern_industrial": 4000},
+            "private_residential_prohibited": True,
+            "ozp_zone": "OU(B)",
+            "gfa_before_m2": {"industrial": 9000},
+            "lot_user": "industrial",
+            "building_completed": "1980-04-18",
+            "wholesale_converted": False,
+        },
+    ),
+    (
         114.1830,
         22.4570,
         80,
@@ -215,6 +234,15 @@ SAMPLES: list[tuple[float, float, float, float, dict[str, object]]] = [
 ]
 
 
+# the Option Form, submitted before PBTO acceptance (para 4), and no special use after (fn 4); one lot
+# (NKIL 5981) leaves them out to show the checks a lot file does not settle
+def _with_defaults(props: dict[str, object]) -> dict[str, object]:
+    if props["lot_id"] == "NKIL 5981":
+        return props
+    pbto = str(props["pbto_accepted"])
+    return {"special_use_after": None, "option_submitted": pbto[:8] + "01", **props}
+
+
 def main() -> int:
     to_grid = Transformer.from_crs("EPSG:4326", "EPSG:2326", always_xy=True)
     to_wgs = Transformer.from_crs("EPSG:2326", "EPSG:4326", always_xy=True)
@@ -225,7 +253,11 @@ def main() -> int:
         ring.append(ring[0])
         coords = [[round(c, 7) for c in to_wgs.transform(x, y)] for x, y in ring]
         features.append(
-            {"type": "Feature", "properties": props, "geometry": {"type": "Polygon", "coordinates": [coords]}}
+            {
+                "type": "Feature",
+                "properties": _with_defaults(props),
+                "geometry": {"type": "Polygon", "coordinates": [coords]},
+            }
         )
     doc = {"type": "FeatureCollection", "name": "sample_lots", "features": features}
     OUT.parent.mkdir(parents=True, exist_ok=True)

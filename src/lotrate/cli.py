@@ -178,3 +178,83 @@ def resolve(
         if failed:
             click.echo(f"lotrate: {failed} of {len(results)} lots could not be resolved", err=True)
             sys.exit(EXIT_PARTIAL)
+
+
+def _money(value: object) -> str:
+    return "-" if value is None else f"HK${float(str(value)):,.0f}"
+
+
+def assessment_table(assessments: list[Any]) -> str:
+    """A readable table of assessments (lot, region, schedule, applicable, premium, a note)."""
+    head = ["lot", "region", "district", "schedule", "applies", "premium", "note"]
+    rows = []
+    for a in assessments:
+        failed = [c for c in a.eligibility if c.status == "fail" and c.blocking]
+        unknown = [c.check for c in a.eligibility if c.status == "unknown"]
+        if failed:
+            zones = [f"{z.name} ({z.kind})" for z in a.zones]
+            note = "not applicable: " + ", ".join(zones or [c.check for c in failed])
+        elif a.breakdown is not None and a.breakdown.estimate:
+            note = "estimate: the lot straddles regions"
+        else:
+            note = "unverified: " + ", ".join(unknown) if unknown else ""
+        schedule = a.rate_schedule.id if a.rate_schedule else "-"
+        applies = "yes" if a.applicable else "no"
+        rows.append([a.lot_id, a.region_code, a.district, schedule, applies, _money(a.premium_hkd), note])
+    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
+
+    def fmt(r: list[str]) -> str:
+        cells = (c.rjust(w) if i == 5 else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths)))
+        return "  ".join(cells).rstrip()
+
+    return "\n".join([fmt(head), fmt(["-" * w for w in widths]), *(fmt(r) for r in rows)])
+
+
+@main.command()
+@click.argument("lot_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="JSON on stdout (DESIGN section 7 keys).")
+@click.option(
+    "--rates",
+    "rate_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A rate schedule file to add to the built-in ones (repeatable).",
+)
+@click.option(
+    "--date",
+    "as_of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Price lots that have no pbto_accepted date at the rates of this date.",
+)
+@layer_options
+def assess(
+    lot_file: Path,
+    as_json: bool,
+    rate_files: tuple[Path, ...],
+    as_of: Any,
+    region_file: Path | None,
+    zone_files: tuple[Path, ...],
+) -> None:
+    """Assess the lots of LOT_FILE (lot file format v1): region, zones, eligibility and premium (PN 12/2023).
+
+    \b
+    Examples:
+      lotrate assess data/samples/sample_lots.geojson
+      lotrate assess lot.geojson --json --rates rates_2025.csv
+    """
+    from lotrate.assessment import assess_all
+
+    with user_errors():
+        regions, zones = load_layers(region_file, zone_files)
+        results = assess_all(
+            lot_file,
+            rates=list(rate_files) or None,
+            regions=regions,
+            zones=zones,
+            as_of=as_of.date() if as_of else None,
+        )
+        if as_json:
+            data = [a.to_dict() for a in results]
+            emit_json(data[0] if len(data) == 1 else data)
+        else:
+            click.echo(assessment_table(results))

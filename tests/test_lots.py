@@ -1,0 +1,76 @@
+"""lots.py: the lot file format v1, square feet, and every malformed field."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from lotrate.errors import LotFileError
+from lotrate.lookup import read_features
+from lotrate.lots import parse_lot
+
+
+def feature(**props: Any) -> Any:
+    base = {
+        "lot_id": "KTIL 1",
+        "max_gfa_m2": 10000,
+        "gfa_after_m2": {"commercial": 10000},
+        "gfa_before_m2": {"industrial": 5000},
+        "pbto_accepted": "2024-02-01",
+    }
+    base.update(props)
+    doc = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [114.2235, 22.311]}, "properties": base}
+    return read_features(doc)[0]
+
+
+def test_a_complete_lot_parses() -> None:
+    lot = parse_lot(feature(private_residential_prohibited=True, lot_user="industrial", ozp_zone="CDA"))
+    assert lot.max_gfa_m2 == 10000 and lot.gfa_after_m2 == {"commercial": Decimal(10000)}
+    assert lot.pbto_accepted == dt.date(2024, 2, 1) and lot.cda_or_ou_cr
+
+
+def test_square_feet_are_converted() -> None:
+    lot = parse_lot(
+        feature(
+            max_gfa_m2=None,
+            max_gfa_ft2=107639.104,
+            gfa_after_m2=None,
+            gfa_after_ft2={"commercial": 107639.104},
+            gfa_before_m2=None,
+            gfa_before_ft2={"industrial": 53819.552},
+        )
+    )
+    assert lot.max_gfa_m2 == Decimal(10000) and lot.gfa_before_m2["industrial"] == Decimal(5000)
+
+
+def test_government_accommodation_nofa_is_converted_at_1_8() -> None:
+    lot = parse_lot(feature(ga_nofa_m2=100, gfa_after_m2={"commercial": 9820}))
+    assert lot.ga_gfa_m2 == Decimal(180)
+
+
+@pytest.mark.parametrize(
+    ("props", "field"),
+    [
+        ({"max_gfa_m2": -1}, "max_gfa_m2"),
+        ({"gfa_before_m2": {"industrial": -5}}, "gfa_before_m2.industrial"),
+        ({"gfa_after_m2": {"commercial": 9000}}, "gfa_after_m2"),  # does not add up to A
+        ({"gfa_after_m2": {"office": 10000}}, "gfa_after_m2.office"),
+        ({"gfa_before_m2": {"chemical": 10}}, "gfa_before_m2.chemical"),
+        ({"pbto_accepted": "15/02/2024"}, "pbto_accepted"),
+        ({"building_completed": "1986-02-30"}, "building_completed"),
+        ({"max_gfa_ft2": 107639}, "max_gfa_m2"),  # both m2 and ft2
+        ({"gfa_after_ft2": {"commercial": 1}}, "gfa_after_m2"),
+        ({"max_gfa_m2": "ten thousand"}, "max_gfa_m2"),
+        ({"private_residential_prohibited": "yes"}, "private_residential_prohibited"),
+        ({"ga_gfa_m2": 100, "ga_nofa_m2": 50}, "ga_nofa_m2"),
+        ({"ga_gfa_m2": 20000}, "ga_gfa_m2"),
+    ],
+)
+def test_bad_fields_name_the_field_and_value(props: dict[str, Any], field: str) -> None:
+    with pytest.raises(LotFileError) as info:
+        parse_lot(feature(**props))
+    assert info.value.field == field
+    assert field.split(".")[0] in str(info.value) and "KTIL 1" in str(info.value)
