@@ -258,3 +258,152 @@ def assess(
             emit_json(data[0] if len(data) == 1 else data)
         else:
             click.echo(assessment_table(results))
+
+
+@main.command()
+@click.argument("src", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    "dst",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Output layer; its extension picks the format (.gpkg .geojson .fgb .shp .csv .parquet).",
+)
+@click.option("--assess", "do_assess", is_flag=True, help="Assess every row (lot file v1 columns) as well.")
+@click.option("--crs", default=None, help="CRS of a CSV's x/y columns (default from their names).")
+@click.option(
+    "--rates",
+    "rate_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A rate schedule file to add to the built-in ones (with --assess; repeatable).",
+)
+@click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: for large inputs).")
+@layer_options
+def batch(
+    src: Path,
+    dst: Path,
+    do_assess: bool,
+    crs: str | None,
+    rate_files: tuple[Path, ...],
+    progress: bool | None,
+    region_file: Path | None,
+    zone_files: tuple[Path, ...],
+) -> None:
+    """Resolve (or --assess) every row of a GIS layer SRC and write the enriched layer to -o OUT.
+
+    Reads GeoPackage, Shapefile, GeoJSON, FlatGeobuf (anything pyogrio reads) or a CSV with x/y, lon/lat or
+    easting/northing columns. Every input row and column is kept, in order; rows that cannot be resolved get
+    an `error`. Exit code 3 when any row failed.
+
+    \b
+    Examples:
+      lotrate batch lots.gpkg -o lots_regions.gpkg
+      lotrate batch points.csv -o out.csv --crs EPSG:2326
+      lotrate batch applications.geojson -o assessed.parquet --assess
+    """
+    from lotrate.batch import run_batch
+
+    with user_errors():
+        regions, zones = load_layers(region_file, zone_files)
+        _rows, failed = run_batch(
+            src,
+            dst,
+            assess=do_assess,
+            crs=crs,
+            rates=list(rate_files) or None,
+            regions=regions,
+            zones=zones,
+            progress=progress,
+            echo=lambda msg: click.echo(msg, err=True),
+        )
+        if failed:
+            sys.exit(EXIT_PARTIAL)
+
+
+@main.command()
+@click.argument("lot_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    "out",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="OUT.html for a file holding one lot; otherwise a folder (one report per lot plus index.html).",
+)
+@click.option("--crs", default=None, help="CRS of a lot file with no crs member (default WGS 84).")
+@click.option(
+    "--rates",
+    "rate_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A rate schedule file to add to the built-in ones (repeatable).",
+)
+@click.option(
+    "--date",
+    "as_of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Price lots that have no pbto_accepted date at the rates of this date.",
+)
+@click.option(
+    "--basemap",
+    type=click.Choice(["osm", "landsd"]),
+    default="osm",
+    show_default=True,
+    help="Map tiles: OpenStreetMap or the Lands Department's basemap (the other stays selectable).",
+)
+@click.option("--no-premium", is_flag=True, help="Locate and map the lots only; compute no premium.")
+@layer_options
+def report(
+    lot_file: Path,
+    out: Path,
+    crs: str | None,
+    rate_files: tuple[Path, ...],
+    as_of: Any,
+    basemap: str,
+    no_premium: bool,
+    region_file: Path | None,
+    zone_files: tuple[Path, ...],
+) -> None:
+    """Write a self-contained HTML report per lot of LOT_FILE (map, checklist, computation, assumptions).
+
+    The paths written go to stdout: the report, or the index page then each report. A report opens with no
+    network (only basemap tiles need one). Exit code 3 when some lots got no report or no premium.
+
+    \b
+    Examples:
+      lotrate report lot.geojson -o KTIL_713.html
+      lotrate report data/samples/sample_lots.geojson -o reports/
+    """
+    from lotrate.lookup import read_features
+    from lotrate.report import write_report, write_reports
+
+    with user_errors():
+        regions, zones = load_layers(region_file, zone_files)
+        feats = read_features(lot_file, crs=crs)
+        options: dict[str, Any] = {
+            "assess": not no_premium,
+            "rates": list(rate_files) or None,
+            "as_of": as_of.date() if as_of else None,
+            "regions": regions,
+            "zones": zones,
+            "basemap": basemap,
+        }
+        if out.suffix.lower() in (".html", ".htm"):
+            if len(feats) != 1:
+                raise click.UsageError(
+                    f"{lot_file} holds {len(feats)} lots and -o {out} is one file: give a folder to write one "
+                    "report per lot plus an index"
+                )
+            click.echo(str(write_report(feats[0], out, **options)))
+            return
+        written = write_reports(feats, out, **options)
+        click.echo(str(written.index))
+        for entry in written.entries:
+            if entry.path is not None:
+                click.echo(str(entry.path))
+        for entry in written.failed:
+            click.echo(f"lotrate: error: {entry.lot_id}: {entry.error}", err=True)
+        if written.failed:
+            sys.exit(EXIT_PARTIAL)

@@ -226,6 +226,11 @@ def _make(
     )
 
 
+def _straddle_notice(idx: RegionIndex, shares: list[tuple[float, int]]) -> Notice:
+    parts = ", ".join(f"{idx.regions[j].code} {s * 100:.1f} %" for s, j in shares)
+    return Notice("straddle", f"the lot straddles regions ({parts}); LandsD decides the rates that apply")
+
+
 def resolve_geometry(
     geom: Any,
     crs: str | int | CRS = WGS84,
@@ -252,12 +257,8 @@ def resolve_geometry(
         return resolve(x=g.x, y=g.y, crs=HK_CRS, regions=regions, zones=zones)
     idx = _regions(regions)
     area = float(g.area)
-    shares: list[tuple[float, int]] = []
-    for k, region in enumerate(idx.regions):
-        if region.geometry.intersects(g):
-            a = shapely.intersection(region.geometry, g).area
-            if a > 0:
-                shares.append((a / area, k))
+    region_shares = idx.region_grid.area_shares(np.array([g], dtype=object))[0]
+    shares = [(float(s), k) for k, s in enumerate(region_shares) if s > 0]
     inside = sum(s for s, _ in shares)
     if not shares:
         c = g.representative_point()
@@ -268,17 +269,12 @@ def resolve_geometry(
         )
     shares.sort(key=lambda s: (-s[0], s[1]))
     k = shares[0][1]
-    d_best, d = 0.0, -1
-    for j, district in enumerate(idx.districts):
-        if district.geometry.intersects(g):
-            a = shapely.intersection(district.geometry, g).area
-            if a > d_best:
-                d_best, d = a, j
+    district_shares = idx.district_grid.area_shares(np.array([g], dtype=object))[0]
+    d = int(np.argmax(district_shares)) if district_shares.max() > 0 else -1
     notes: list[Notice] = []
     if len(shares) > 1 and shares[1][0] > STRADDLE_MIN_SHARE:
         dist, near = 0.0, shares[1][1]
-        parts = ", ".join(f"{idx.regions[j].code} {s * 100:.1f} %" for s, j in shares)
-        notes.append(Notice("straddle", f"the lot straddles regions ({parts}); LandsD decides the rates that apply"))
+        notes.append(_straddle_notice(idx, shares))
     else:
         primary = idx.regions[k].geometry
         dist, near = idx.geometry_distance(shapely.intersection(g, primary), k)

@@ -108,6 +108,7 @@ class GridIndex:
         self.ny = int(np.ceil((ymax - self.y0) / self.cell)) + 2
         self.owner = self._build()
         self._flat = self.owner.ravel()
+        self._tiles: dict[tuple[int, int], list[tuple[int, shapely.Geometry]]] = {}
 
     def _build(self) -> np.ndarray:
         mixed = np.zeros((self.ny, self.nx), dtype=bool)
@@ -129,6 +130,90 @@ class GridIndex:
             owner[iy[hit], ix[hit]] = k
         owner[mixed] = -2
         return owner
+
+    #: side of the square tiles the polygons are cut into for area shares (m)
+    TILE = 2000.0
+
+    @cached_property
+    def _sat(self) -> np.ndarray:
+        """Summed-area tables of the raster, one per polygon: counts of cells it owns in any cell window."""
+        k = len(self.polygons)
+        sat = np.zeros((k, self.ny + 1, self.nx + 1), dtype=np.int32)
+        for i in range(k):
+            sat[i, 1:, 1:] = np.cumsum(np.cumsum(self.owner == i, axis=0), axis=1)
+        return sat
+
+    def _piece(self, key: tuple[int, int]) -> list[tuple[int, shapely.Geometry]]:
+        """The polygons cut to one tile: (polygon index, piece), cached."""
+        pieces = self._tiles.get(key)
+        if pieces is None:
+            tx, ty = key
+            tile = shapely.box(
+                self.x0 + tx * self.TILE,
+                self.y0 + ty * self.TILE,
+                self.x0 + (tx + 1) * self.TILE,
+                self.y0 + (ty + 1) * self.TILE,
+            )
+            pieces = []
+            for i, g in enumerate(self.polygons):
+                if g.intersects(tile):
+                    piece = shapely.intersection(g, tile)
+                    if not piece.is_empty:
+                        pieces.append((i, piece))
+            self._tiles[key] = pieces
+        return pieces
+
+    def area_shares(self, polys: np.ndarray) -> np.ndarray:
+        """Area of each polygon (EPSG:2326) inside each indexed polygon, as a fraction of its own area.
+
+        Returns an array of shape (len(polys), number of indexed polygons). A lot whose bounding box lies in
+        raster cells all owned by one polygon gets a share of exactly 1 with no geometry operation; the others
+        are intersected with the indexed polygons cut into 2 km tiles.
+        """
+        polys = np.asarray(polys, dtype=object)
+        out = np.zeros((polys.shape[0], len(self.polygons)))
+        if polys.shape[0] == 0:
+            return out
+        b = shapely.bounds(polys)
+        ix0 = np.floor((b[:, 0] - self.x0) / self.cell).astype(np.int64)
+        iy0 = np.floor((b[:, 1] - self.y0) / self.cell).astype(np.int64)
+        ix1 = np.floor((b[:, 2] - self.x0) / self.cell).astype(np.int64)
+        iy1 = np.floor((b[:, 3] - self.y0) / self.cell).astype(np.int64)
+        inside = (ix0 >= 0) & (iy0 >= 0) & (ix1 < self.nx) & (iy1 < self.ny)
+        unsure = ~inside
+        cx0, cy0 = np.clip(ix0, 0, self.nx - 1), np.clip(iy0, 0, self.ny - 1)
+        cx1, cy1 = np.clip(ix1, 0, self.nx - 1), np.clip(iy1, 0, self.ny - 1)
+        cells = (cx1 - cx0 + 1) * (cy1 - cy0 + 1)
+        pure = np.full(polys.shape[0], -1, dtype=np.int64)
+        for i in range(len(self.polygons)):
+            s = self._sat[i]
+            count = s[cy1 + 1, cx1 + 1] - s[cy0, cx1 + 1] - s[cy1 + 1, cx0] + s[cy0, cx0]
+            pure[(count == cells) & inside] = i
+        rows = np.flatnonzero(pure >= 0)
+        out[rows, pure[rows]] = 1.0
+        unsure |= pure < 0
+        todo = np.flatnonzero(unsure)
+        if todo.size == 0:
+            return out
+        t = self.TILE
+        pair_row: list[int] = []
+        pair_idx: list[int] = []
+        pair_geom: list[shapely.Geometry] = []
+        for r in todo:
+            x0, y0, x1, y1 = b[r]
+            for tx in range(int((x0 - self.x0) // t), int((x1 - self.x0) // t) + 1):
+                for ty in range(int((y0 - self.y0) // t), int((y1 - self.y0) // t) + 1):
+                    for i, piece in self._piece((tx, ty)):
+                        pair_row.append(int(r))
+                        pair_idx.append(i)
+                        pair_geom.append(piece)
+        if pair_row:
+            rows_a = np.array(pair_row)
+            areas = shapely.area(shapely.intersection(polys[rows_a], np.array(pair_geom, dtype=object)))
+            np.add.at(out, (rows_a, np.array(pair_idx)), areas)
+            lot_area = shapely.area(polys[todo])
+            out[todo] /= np.where(lot_area > 0, lot_area, 1.0)[:, None]
+        return out
 
     @cached_property
     def mixed_fraction(self) -> float:

@@ -268,8 +268,7 @@ class ZoneIndex:
         notes: list[Notice] = []
         area = geom.area
         for i, z in enumerate(self.zones):
-            reach = geom.buffer(z.accuracy_m) if z.accuracy_m > 0 else geom
-            if not reach.intersects(z.geometry):
+            if not shapely.dwithin(z.geometry, geom, z.accuracy_m + 1.0):
                 continue
             share = shapely.intersection(z.geometry, geom).area / area if area > 0 else 0.0
             dist = float(shapely.distance(self._boundaries[i], geom))

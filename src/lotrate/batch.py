@@ -1,0 +1,529 @@
+"""Whole GIS layers: resolve or assess every row of a GeoDataFrame, and the ``lotrate batch`` file driver.
+
+Nothing is lost: one output row per input row, in input order, every input column kept, result columns
+added, and an ``error`` column explaining any row that could not be resolved. The CRS is read from the data
+(``gdf.crs``), never guessed from the file type.
+
+Examples
+--------
+>>> import geopandas as gpd
+>>> from shapely.geometry import Point
+>>> gdf = gpd.GeoDataFrame({"LOTID": [1, 2]}, geometry=[Point(114.2235, 22.311), Point(113.5439, 22.1987)],
+...                        crs="EPSG:4326")
+>>> out = resolve_frame(gdf)
+>>> out[["LOTID", "region_code", "district"]].values.tolist()
+[[1, 'KE', 'Kwun Tong'], [2, None, None]]
+>>> out["error"].iloc[1].startswith("coordinate")
+True
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import math
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import shapely
+
+from lotrate.crs import HK_CRS
+from lotrate.errors import CRSError, LayerError, LotrateError
+from lotrate.lookup import _boundary_notice, _regions, _straddle_notice, _zones, resolve_many
+from lotrate.results import STRADDLE_MIN_SHARE, Notice, ZoneHit
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
+
+    from lotrate.regions import RegionIndex
+    from lotrate.zones import ZoneIndex
+
+#: the Lands Department Lot layer's fields, in the order a lot id is taken from them (REFERENCE section 6)
+LANDSD_LOT_FIELDS = (
+    "LOTID",
+    "LOTCODE",
+    "LOTNUMBER",
+    "LOTNUMBERALPHA",
+    "SECTIONCODE",
+    "LOTTYPE",
+    "CISLOTDISPLAYNAME",
+    "LOTCODEDISPLAY",
+    "PRN",
+    "LOTCSUID",
+    "SHAPE_Area",
+)
+LOT_ID_FIELDS = ("lot_id", "CISLOTDISPLAYNAME", "LOTCODEDISPLAY", "LOTID")
+RESULT_COLUMNS = (
+    "lot_id",
+    "region_code",
+    "region_name",
+    "district",
+    "district_lands_office",
+    "region_share",
+    "straddle",
+    "boundary_distance_m",
+    "nearest_region",
+    "near_boundary",
+    "zone_kinds",
+    "zone_names",
+    "zone_shares",
+    "warnings",
+    "error",
+)
+XY_NAMES = {
+    ("x", "y"): None,
+    ("lon", "lat"): "EPSG:4326",
+    ("longitude", "latitude"): "EPSG:4326",
+    ("easting", "northing"): "EPSG:2326",
+    ("e", "n"): "EPSG:2326",
+}
+PROGRESS_MIN_ROWS = 20_000
+CHUNK = 20_000
+
+
+def _lot_ids(frame: pd.DataFrame) -> list[str | None]:
+    for name in LOT_ID_FIELDS:
+        if name in frame.columns:
+            return [None if v is None or (isinstance(v, float) and math.isnan(v)) else str(v) for v in frame[name]]
+    return [None] * len(frame)
+
+
+def _text_notes(notes: tuple[Notice, ...]) -> str:
+    return " | ".join(str(n) for n in notes)
+
+
+def _zone_text(hits: tuple[ZoneHit, ...]) -> tuple[str, str, str]:
+    return (
+        "; ".join(h.kind for h in hits),
+        "; ".join(h.name for h in hits),
+        "; ".join("" if h.share is None else f"{h.share:.6f}" for h in hits),
+    )
+
+
+def _polygon_rows(geoms: np.ndarray, idx: RegionIndex, zidx: ZoneIndex) -> list[dict[str, Any]]:
+    """Results for valid polygon lots (EPSG:2326), identical to :func:`lotrate.lookup.resolve_geometry`."""
+    shares = idx.region_grid.area_shares(geoms)
+    dshares = idx.district_grid.area_shares(geoms)
+    inside = shares.sum(axis=1)
+    # primary region: the largest share, ties to the first in layer order (as resolve_geometry)
+    primary = np.argmax(shares, axis=1)
+    district = np.where(dshares.max(axis=1) > 0, np.argmax(dshares, axis=1), -1)
+    order = np.argsort(-shares, axis=1, kind="stable")
+    second = np.take_along_axis(shares, order[:, 1:2], axis=1)[:, 0] if shares.shape[1] > 1 else np.zeros(len(geoms))
+    straddling = second > STRADDLE_MIN_SHARE
+    dist = np.zeros(len(geoms))
+    near = np.where(straddling, order[:, 1] if shares.shape[1] > 1 else -1, -1)
+    for k in range(len(idx.regions)):
+        rows = np.flatnonzero((primary == k) & ~straddling & (inside >= 1 - 1e-6))
+        if rows.size == 0:
+            continue
+        whole = shares[rows, k] >= 1.0
+        parts = geoms[rows].copy()
+        if (~whole).any():
+            parts[~whole] = shapely.intersection(geoms[rows[~whole]], idx.regions[k].geometry)
+        tree, _segs, owners = idx._edges(k)
+        if owners.size == 0:
+            dist[rows], near[rows] = np.inf, -1
+            continue
+        (qi, ti), d = tree.query_nearest(parts, return_distance=True, all_matches=False)
+        dist[rows[qi]] = d
+        near[rows[qi]] = owners[ti]
+    # zones: only lots within reach of a zone go through the exact per-lot answer
+    reach = max((z.accuracy_m for z in zidx.zones), default=0.0)
+    zone_rows: set[int] = set()
+    if zidx.zones:
+        ztree = shapely.STRtree([z.geometry for z in zidx.zones])
+        lot_i, _ = ztree.query(geoms, predicate="dwithin", distance=reach + 1.0)
+        zone_rows = {int(i) for i in lot_i}
+    out: list[dict[str, Any]] = []
+    points = shapely.point_on_surface(geoms)
+    for i, g in enumerate(geoms):
+        if inside[i] <= 0:
+            c = points[i]
+            out.append({"error": f"the lot (HK1980 E {c.x:,.0f}, N {c.y:,.0f}) lies outside the HKSAR boundary"})
+            continue
+        if inside[i] < 1 - 1e-6:
+            out.append({"error": f"{(1 - inside[i]) * 100:.1f} % of the lot lies outside the HKSAR boundary"})
+            continue
+        k = int(primary[i])
+        row_shares = [(float(shares[i, j]), j) for j in range(shares.shape[1]) if shares[i, j] > 0]
+        row_shares.sort(key=lambda s: (-s[0], s[1]))
+        notes: list[Notice] = []
+        if straddling[i]:
+            notes.append(_straddle_notice(idx, row_shares))
+        else:
+            bn = _boundary_notice(idx, k, float(dist[i]), int(near[i]))
+            if bn is not None:
+                notes.append(bn)
+        hits: tuple[ZoneHit, ...] = ()
+        if i in zone_rows:
+            hits, znotes = zidx.geometry_hits(g)
+            notes.extend(znotes)
+        d = int(district[i])
+        out.append(
+            {
+                "region_code": idx.regions[k].code,
+                "region_name": idx.regions[k].name_en,
+                "district": idx.districts[d].name_en if d >= 0 else None,
+                "district_lands_office": idx.districts[d].district_lands_office if d >= 0 else None,
+                "region_share": round(float(shares[i, k]), 6),
+                "straddle": "; ".join(f"{idx.regions[j].code} {s * 100:.1f} %" for s, j in row_shares)
+                if straddling[i]
+                else "",
+                "boundary_distance_m": float(dist[i]),
+                "nearest_region": idx.regions[int(near[i])].code if near[i] >= 0 else None,
+                "near_boundary": any(n.code == "near_boundary" for n in notes),
+                "hits": hits,
+                "notes": tuple(notes),
+            }
+        )
+    return out
+
+
+def _to_grid_geoms(gdf: gpd.GeoDataFrame) -> np.ndarray:
+    if gdf.crs is None:
+        raise CRSError("the layer has no CRS; set it (gdf.set_crs('EPSG:2326') or 'EPSG:4326') before resolving")
+    return np.asarray(gdf.to_crs(HK_CRS).geometry.values, dtype=object)
+
+
+def resolve_frame(
+    gdf: gpd.GeoDataFrame,
+    *,
+    regions: RegionIndex | None = None,
+    zones: ZoneIndex | None = None,
+    progress: bool | None = None,
+) -> gpd.GeoDataFrame:
+    """Resolve every row of a GeoDataFrame (points or lot polygons, in any CRS it declares).
+
+    Returns a copy with every input column and the columns ``lot_id``, ``region_code``, ``region_name``,
+    ``district``, ``district_lands_office``, ``region_share``, ``straddle``, ``boundary_distance_m``,
+    ``nearest_region``, ``near_boundary``, ``zone_kinds``, ``zone_names``, ``zone_shares``, ``warnings`` and
+    ``error`` (text; empty results for rows that could not be resolved). Answers are those of
+    :func:`lotrate.resolve_many` for points and :func:`lotrate.resolve_geometry` for polygons.
+    """
+    import pandas as pd
+    from tqdm import tqdm
+
+    idx = _regions(regions)
+    zidx = _zones(zones)
+    geoms = _to_grid_geoms(gdf)
+    n = len(geoms)
+    results: list[dict[str, Any]] = [{} for _ in range(n)]
+    gtype = shapely.get_type_id(geoms)  # -1 None, 0 Point, 3 Polygon, 6 MultiPolygon
+    empty = np.array([g is None or g.is_empty for g in geoms], dtype=bool)
+    show = (n >= PROGRESS_MIN_ROWS) if progress is None else progress
+    bar = tqdm(total=n, disable=not show, file=sys.stderr, unit="row", desc="lotrate")
+    for i in np.flatnonzero(empty):
+        results[i] = {"error": "empty geometry: the row has no point or boundary"}
+    pts = np.flatnonzero((gtype == 0) & ~empty)
+    for start in range(0, pts.size, CHUNK):
+        sel = pts[start : start + CHUNK]
+        xy = shapely.get_coordinates(geoms[sel])
+        frame = resolve_many(x=xy[:, 0], y=xy[:, 1], crs=HK_CRS, regions=idx, zones=zidx)
+        for j, rec in zip(sel, frame.to_dict("records")):
+            if rec["error"] is not None:
+                results[j] = {"error": rec["error"]}
+                continue
+            results[j] = {
+                "region_code": rec["region_code"],
+                "region_name": rec["region_name"],
+                "district": rec["district"],
+                "district_lands_office": rec["district_lands_office"],
+                "region_share": 1.0,
+                "straddle": "",
+                "boundary_distance_m": rec["boundary_distance_m"],
+                "nearest_region": rec["nearest_region"],
+                "near_boundary": bool(rec["near_boundary"]),
+                "hits": rec["zones"],
+                "notes": rec["warnings"],
+            }
+        bar.update(sel.size)
+    polys = np.flatnonzero(np.isin(gtype, (3, 6)) & ~empty)
+    other = np.flatnonzero(~np.isin(gtype, (0, 3, 6)) & ~empty)
+    for i in other:
+        results[i] = {
+            "error": f"geometry type {geoms[i].geom_type} is not a lot; give a Point, Polygon or MultiPolygon"
+        }
+    bar.update(other.size + int(empty.sum()))
+    repaired: dict[int, str] = {}
+    good: list[int] = []
+    fixed_geoms: list[Any] = []
+    for i in polys:
+        g = geoms[i]
+        if not g.is_valid:
+            reason = shapely.is_valid_reason(g)
+            parts = [p for p in shapely.get_parts(shapely.make_valid(g)) if p.geom_type in ("Polygon", "MultiPolygon")]
+            g = shapely.union_all(parts) if parts else shapely.Polygon()
+            if g.is_empty or g.area <= 0:
+                results[i] = {"error": f"invalid polygon ({reason}) with no area once repaired; fix the boundary"}
+                continue
+            repaired[int(i)] = reason
+        if g.area <= 0:
+            results[i] = {"error": "the lot polygon has no area"}
+            continue
+        good.append(int(i))
+        fixed_geoms.append(g)
+    for start in range(0, len(good), CHUNK):
+        rows = good[start : start + CHUNK]
+        for i, res in zip(rows, _polygon_rows(np.array(fixed_geoms[start : start + CHUNK], dtype=object), idx, zidx)):
+            if i in repaired and "error" not in res:
+                res["notes"] = (
+                    Notice(
+                        "geometry_repaired",
+                        f"invalid polygon ({repaired[i]}) repaired with make_valid; check the boundary",
+                    ),
+                    *res["notes"],
+                )
+            results[i] = res
+        bar.update(len(rows))
+    bar.close()
+    cols: dict[str, list[Any]] = {c: [] for c in RESULT_COLUMNS}
+    cols["lot_id"] = _lot_ids(gdf)
+    for res in results:
+        zk, zn, zs = _zone_text(res.get("hits", ()))
+        cols["region_code"].append(res.get("region_code"))
+        cols["region_name"].append(res.get("region_name"))
+        cols["district"].append(res.get("district"))
+        cols["district_lands_office"].append(res.get("district_lands_office"))
+        cols["region_share"].append(res.get("region_share", np.nan))
+        cols["straddle"].append(res.get("straddle", ""))
+        cols["boundary_distance_m"].append(res.get("boundary_distance_m", np.nan))
+        cols["nearest_region"].append(res.get("nearest_region"))
+        cols["near_boundary"].append(bool(res.get("near_boundary", False)))
+        cols["zone_kinds"].append(zk)
+        cols["zone_names"].append(zn)
+        cols["zone_shares"].append(zs)
+        cols["warnings"].append(_text_notes(res.get("notes", ())))
+        cols["error"].append(res.get("error"))
+    out = gdf.copy()
+    for name in RESULT_COLUMNS:
+        if name == "lot_id" and "lot_id" in out.columns:
+            continue
+        values = cols[name]
+        dtype = (
+            float if name in ("region_share", "boundary_distance_m") else (bool if name == "near_boundary" else object)
+        )
+        out[name if name not in gdf.columns else f"lotrate_{name}"] = pd.Series(values, index=out.index, dtype=dtype)
+    return out
+
+
+def _feature_props(row: dict[str, Any]) -> dict[str, Any]:
+    """Lot file properties from a table row: dates to ISO text, nested values stored as JSON text decoded."""
+    import pandas as pd
+
+    props: dict[str, Any] = {}
+    for key, value in row.items():
+        if key == "geometry":
+            continue
+        if not isinstance(value, (dict, list)) and pd.isna(value):
+            value = None
+        elif isinstance(value, (pd.Timestamp, dt.datetime)):
+            value = value.date().isoformat()
+        elif isinstance(value, dt.date):
+            value = value.isoformat()
+        elif isinstance(value, str) and value[:1] in "{[":
+            with contextlib.suppress(json.JSONDecodeError):
+                value = json.loads(value)
+        elif hasattr(value, "item"):
+            value = value.item()  # NumPy scalar
+        props[key] = value
+    return props
+
+
+def assess_frame(
+    gdf: gpd.GeoDataFrame,
+    *,
+    rates: Any = None,
+    regions: RegionIndex | None = None,
+    zones: ZoneIndex | None = None,
+    progress: bool | None = None,
+) -> gpd.GeoDataFrame:
+    """Assess every row (lot file v1 properties as columns; nested splits may be JSON text).
+
+    Adds ``lot_id``, ``region_code``, ``district``, ``zone_kinds``, ``rate_schedule``, ``applicable``,
+    ``premium_hkd`` (decimal text), ``eligibility`` (check:status list), ``warnings`` and ``error``.
+    """
+    import pandas as pd
+    from tqdm import tqdm
+
+    from lotrate.assessment import _assess_lot, _schedules
+    from lotrate.lookup import LotFeature
+    from lotrate.lots import parse_lot
+
+    schedules = _schedules(rates)
+    idx = _regions(regions)
+    zidx = _zones(zones)
+    crs = gdf.crs.to_string() if gdf.crs is not None else None
+    if crs is None:
+        raise CRSError("the layer has no CRS; set it before assessing")
+    ids = _lot_ids(gdf)
+    show = (len(gdf) >= 2_000) if progress is None else progress
+    cols: dict[str, list[Any]] = {
+        c: []
+        for c in (
+            "region_code",
+            "district",
+            "zone_kinds",
+            "rate_schedule",
+            "applicable",
+            "premium_hkd",
+            "eligibility",
+            "warnings",
+            "error",
+        )
+    }
+    records = gdf.drop(columns=gdf.geometry.name).to_dict("records")
+    for i, (rec, geom) in enumerate(
+        tqdm(
+            list(zip(records, gdf.geometry.values)),
+            disable=not show,
+            file=sys.stderr,
+            unit="lot",
+            desc="lotrate assess",
+        )
+    ):
+        lot_id = ids[i] or f"#{i + 1}"
+        try:
+            if geom is None or geom.is_empty:
+                raise LotrateError("empty geometry: the row has no point or boundary")
+            feat = LotFeature(lot_id, shapely.geometry.mapping(geom), crs, _feature_props(rec))
+            a = _assess_lot(parse_lot(feat), schedules, idx, zidx, None)
+        except LotrateError as exc:
+            for name in cols:
+                cols[name].append(None)
+            cols["error"][-1] = str(exc)
+            continue
+        cols["region_code"].append(a.region_code)
+        cols["district"].append(a.district)
+        cols["zone_kinds"].append("; ".join(z.kind for z in a.zones))
+        cols["rate_schedule"].append(a.rate_schedule.id if a.rate_schedule else None)
+        cols["applicable"].append(a.applicable)
+        cols["premium_hkd"].append(None if a.premium_hkd is None else str(a.premium_hkd))
+        cols["eligibility"].append("; ".join(f"{c.check}:{c.status}" for c in a.eligibility))
+        cols["warnings"].append(_text_notes(a.warnings))
+        cols["error"].append(None)
+    out = gdf.copy()
+    if "lot_id" not in out.columns:
+        out["lot_id"] = pd.Series(ids, index=out.index, dtype=object)
+    for name, values in cols.items():
+        out[name if name not in gdf.columns else f"lotrate_{name}"] = pd.Series(values, index=out.index, dtype=object)
+    return out
+
+
+# --- files ------------------------------------------------------------------------------------------------
+
+WRITERS: dict[str, str] = {
+    ".gpkg": "GPKG",
+    ".geojson": "GeoJSON",
+    ".json": "GeoJSON",
+    ".fgb": "FlatGeobuf",
+    ".shp": "ESRI Shapefile",
+    ".csv": "CSV",
+    ".parquet": "Parquet",
+}
+
+
+def read_layer(path: str | os.PathLike[str], crs: str | None = None) -> gpd.GeoDataFrame:
+    """Read a layer: anything pyogrio reads, or a CSV with x/y (lon/lat, easting/northing) columns.
+
+    A CSV's CRS is ``crs`` when given, else EPSG:4326 for lon/lat names and EPSG:2326 for easting/northing.
+    """
+    import geopandas as gpd
+    import pandas as pd
+
+    p = Path(path)
+    if p.suffix.lower() == ".csv":
+        df = pd.read_csv(p)
+        lower = {c.lower(): c for c in df.columns}
+        for (xn, yn), default in XY_NAMES.items():
+            if xn in lower and yn in lower:
+                use_crs = crs or default
+                if use_crs is None:
+                    raise CRSError(f"{p.name}: columns {lower[xn]}/{lower[yn]} do not say their CRS; pass --crs")
+                xs = pd.to_numeric(df[lower[xn]], errors="coerce")
+                ys = pd.to_numeric(df[lower[yn]], errors="coerce")
+                return gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(xs, ys), crs=use_crs)
+        wkt = lower.get("geometry") or lower.get("wkt")
+        if wkt is not None:
+            if crs is None:
+                raise CRSError(f"{p.name}: WKT geometry in column {wkt!r} does not say its CRS; pass --crs")
+            return gpd.GeoDataFrame(df.drop(columns=[wkt]), geometry=gpd.GeoSeries.from_wkt(df[wkt]), crs=crs)
+        raise LayerError(
+            f"{p.name}: no coordinate columns; expected x/y, lon/lat, longitude/latitude, easting/northing, "
+            "or WKT in a geometry column"
+        )
+    import pyogrio
+
+    try:
+        gdf = gpd.read_parquet(p) if p.suffix.lower() == ".parquet" else pyogrio.read_dataframe(p)
+    except Exception as exc:
+        raise LayerError(f"{str(p)!r} cannot be read as a GIS layer: {exc}") from exc
+    if crs is not None:
+        gdf = gdf.set_crs(crs, allow_override=True)
+    return gdf
+
+
+def write_layer(gdf: gpd.GeoDataFrame, path: str | os.PathLike[str]) -> Path:
+    """Write by the output's extension: .gpkg, .geojson, .fgb, .shp, .csv (WKT geometry) or .parquet."""
+    import pandas as pd
+
+    p = Path(path)
+    ext = p.suffix.lower()
+    if ext not in WRITERS:
+        raise LayerError(f"cannot write {p.name}: use one of {', '.join(sorted(WRITERS))}")
+    p.parent.mkdir(parents=True, exist_ok=True)
+    if ext == ".parquet":
+        gdf.to_parquet(p)
+    else:
+        # nested values (lot file splits) are written as JSON text, which read_layer and assess_frame decode
+        gdf = gdf.copy()
+        for col in gdf.columns:
+            if col != gdf.geometry.name and gdf[col].dtype == object:
+                gdf[col] = gdf[col].map(lambda v: json.dumps(v) if isinstance(v, (dict, list)) else v)
+        if ext == ".csv":
+            frame = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
+            frame["geometry"] = shapely.to_wkt(np.asarray(gdf.geometry.values, dtype=object), rounding_precision=-1)
+            frame.to_csv(p, index=False)
+        else:
+            if p.exists():
+                p.unlink()
+            # FlatGeobuf's spatial index would reorder the rows: keep the input order
+            options = {"SPATIAL_INDEX": "NO"} if ext == ".fgb" else {}
+            gdf.to_file(p, driver=WRITERS[ext], **options)
+    return p
+
+
+def run_batch(
+    src: str | os.PathLike[str],
+    dst: str | os.PathLike[str],
+    *,
+    assess: bool = False,
+    crs: str | None = None,
+    rates: Any = None,
+    regions: RegionIndex | None = None,
+    zones: ZoneIndex | None = None,
+    progress: bool | None = None,
+    echo: Callable[[str], None] | None = None,
+) -> tuple[int, int]:
+    """Read ``src``, resolve (or assess) every row, write ``dst``; return (rows, rows that failed)."""
+    gdf = read_layer(src, crs)
+    out = (
+        assess_frame(gdf, rates=rates, regions=regions, zones=zones, progress=progress)
+        if assess
+        else resolve_frame(gdf, regions=regions, zones=zones, progress=progress)
+    )
+    write_layer(out, dst)
+    errors = out["error" if "error" not in gdf.columns else "lotrate_error"]
+    failed = int(errors.notna().sum())
+    if echo is not None:
+        done = out["region_code" if "region_code" not in gdf.columns else "lotrate_region_code"]
+        by_region = done.value_counts().to_dict()
+        summary = ", ".join(f"{k} {v}" for k, v in sorted(by_region.items()))
+        echo(f"lotrate: {len(out)} rows, {len(out) - failed} resolved ({summary}), {failed} failed; wrote {dst}")
+    return len(out), failed
