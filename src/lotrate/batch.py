@@ -106,27 +106,38 @@ def _zone_text(hits: tuple[ZoneHit, ...]) -> tuple[str, str, str]:
     )
 
 
-def _polygon_rows(geoms: np.ndarray, idx: RegionIndex, zidx: ZoneIndex) -> list[dict[str, Any]]:
-    """Results for valid polygon lots (EPSG:2326), identical to :func:`lotrate.lookup.resolve_geometry`."""
+def _polygon_columns(geoms: np.ndarray, idx: RegionIndex, zidx: ZoneIndex, distances: bool) -> dict[str, np.ndarray]:
+    """Result columns for valid polygon lots (EPSG:2326), identical to :func:`lotrate.lookup.resolve_geometry`.
+
+    Per-lot Python runs only for lots with a warning, a zone or an error; the rest is array work.
+    """
+    n = len(geoms)
     shares = idx.region_grid.area_shares(geoms)
     dshares = idx.district_grid.area_shares(geoms)
     inside = shares.sum(axis=1)
+    ok = inside >= 1 - 1e-6
     # primary region: the largest share, ties to the first in layer order (as resolve_geometry)
     primary = np.argmax(shares, axis=1)
     district = np.where(dshares.max(axis=1) > 0, np.argmax(dshares, axis=1), -1)
     order = np.argsort(-shares, axis=1, kind="stable")
-    second = np.take_along_axis(shares, order[:, 1:2], axis=1)[:, 0] if shares.shape[1] > 1 else np.zeros(len(geoms))
-    straddling = second > STRADDLE_MIN_SHARE
-    dist = np.zeros(len(geoms))
-    near = np.where(straddling, order[:, 1] if shares.shape[1] > 1 else -1, -1)
+    second = np.take_along_axis(shares, order[:, 1:2], axis=1)[:, 0]
+    straddling = ok & (second > STRADDLE_MIN_SHARE)
+    dist = np.where(straddling, 0.0, np.nan)
+    near = np.where(straddling, order[:, 1], -1)
+    whole = shares[np.arange(n), primary] >= 1.0
+    maybe = np.ones(n, dtype=bool)
+    if not distances:  # only lots whose box touches a raster cell near a region boundary
+        b = shapely.bounds(geoms)
+        maybe = idx.maybe_near_boundary(b[:, 0], b[:, 1]) | idx.maybe_near_boundary(b[:, 2], b[:, 3])
+        maybe |= ~whole
     for k in range(len(idx.regions)):
-        rows = np.flatnonzero((primary == k) & ~straddling & (inside >= 1 - 1e-6))
+        rows = np.flatnonzero((primary == k) & ok & ~straddling & maybe)
         if rows.size == 0:
             continue
-        whole = shares[rows, k] >= 1.0
         parts = geoms[rows].copy()
-        if (~whole).any():
-            parts[~whole] = shapely.intersection(geoms[rows[~whole]], idx.regions[k].geometry)
+        partial = ~whole[rows]
+        if partial.any():
+            parts[partial] = shapely.intersection(geoms[rows[partial]], idx.regions[k].geometry)
         tree, _segs, owners = idx._edges(k)
         if owners.size == 0:
             dist[rows], near[rows] = np.inf, -1
@@ -134,56 +145,64 @@ def _polygon_rows(geoms: np.ndarray, idx: RegionIndex, zidx: ZoneIndex) -> list[
         (qi, ti), d = tree.query_nearest(parts, return_distance=True, all_matches=False)
         dist[rows[qi]] = d
         near[rows[qi]] = owners[ti]
-    # zones: only lots within reach of a zone go through the exact per-lot answer
-    reach = max((z.accuracy_m for z in zidx.zones), default=0.0)
-    zone_rows: set[int] = set()
+    codes = np.array([r.code for r in idx.regions] + [None], dtype=object)
+    names = np.array([r.name_en for r in idx.regions] + [None], dtype=object)
+    dnames = np.array([d.name_en for d in idx.districts] + [None], dtype=object)
+    dlo = np.array([d.district_lands_office for d in idx.districts] + [None], dtype=object)
+    pk = np.where(ok, primary, -1)
+    cols: dict[str, np.ndarray] = {
+        "region_code": codes[pk],
+        "region_name": names[pk],
+        "district": dnames[np.where(ok, district, -1)],
+        "district_lands_office": dlo[np.where(ok, district, -1)],
+        "region_share": np.where(ok, shares[np.arange(n), primary].round(6), np.nan),
+        "straddle": np.full(n, "", dtype=object),
+        "boundary_distance_m": np.where(ok, dist, np.nan),
+        "nearest_region": codes[np.where(ok, near, -1)],
+        "near_boundary": np.zeros(n, dtype=bool),
+        "zone_kinds": np.full(n, "", dtype=object),
+        "zone_names": np.full(n, "", dtype=object),
+        "zone_shares": np.full(n, "", dtype=object),
+        "warnings": np.full(n, "", dtype=object),
+        "error": np.full(n, None, dtype=object),
+    }
+    # rows that need words: errors, straddles, near a boundary, within reach of a zone
+    accuracy = np.array([max(r.accuracy_m for r in idx.regions)])[0]
+    special = ~ok | straddling | (ok & (dist < accuracy))
+    zone_rows = np.zeros(n, dtype=bool)
     if zidx.zones:
-        ztree = shapely.STRtree([z.geometry for z in zidx.zones])
-        lot_i, _ = ztree.query(geoms, predicate="dwithin", distance=reach + 1.0)
-        zone_rows = {int(i) for i in lot_i}
-    out: list[dict[str, Any]] = []
-    points = shapely.point_on_surface(geoms)
-    for i, g in enumerate(geoms):
-        if inside[i] <= 0:
-            c = points[i]
-            out.append({"error": f"the lot (HK1980 E {c.x:,.0f}, N {c.y:,.0f}) lies outside the HKSAR boundary"})
+        reach = max(z.accuracy_m for z in zidx.zones)
+        lot_i, _ = shapely.STRtree([z.geometry for z in zidx.zones]).query(
+            geoms, predicate="dwithin", distance=reach + 1.0
+        )
+        zone_rows[lot_i] = True
+    points = None
+    for i in np.flatnonzero(special | (zone_rows & ok)):
+        if not ok[i]:
+            if inside[i] <= 0:
+                points = shapely.point_on_surface(geoms) if points is None else points
+                c = points[i]
+                cols["error"][i] = f"the lot (HK1980 E {c.x:,.0f}, N {c.y:,.0f}) lies outside the HKSAR boundary"
+            else:
+                cols["error"][i] = f"{(1 - inside[i]) * 100:.1f} % of the lot lies outside the HKSAR boundary"
             continue
-        if inside[i] < 1 - 1e-6:
-            out.append({"error": f"{(1 - inside[i]) * 100:.1f} % of the lot lies outside the HKSAR boundary"})
-            continue
-        k = int(primary[i])
-        row_shares = [(float(shares[i, j]), j) for j in range(shares.shape[1]) if shares[i, j] > 0]
-        row_shares.sort(key=lambda s: (-s[0], s[1]))
         notes: list[Notice] = []
         if straddling[i]:
+            row_shares = [(float(shares[i, j]), j) for j in range(shares.shape[1]) if shares[i, j] > 0]
+            row_shares.sort(key=lambda s: (-s[0], s[1]))
             notes.append(_straddle_notice(idx, row_shares))
+            cols["straddle"][i] = "; ".join(f"{idx.regions[j].code} {s * 100:.1f} %" for s, j in row_shares)
         else:
-            bn = _boundary_notice(idx, k, float(dist[i]), int(near[i]))
+            bn = _boundary_notice(idx, int(primary[i]), float(dist[i]), int(near[i]))
             if bn is not None:
                 notes.append(bn)
-        hits: tuple[ZoneHit, ...] = ()
-        if i in zone_rows:
-            hits, znotes = zidx.geometry_hits(g)
+                cols["near_boundary"][i] = True
+        if zone_rows[i]:
+            hits, znotes = zidx.geometry_hits(geoms[i])
             notes.extend(znotes)
-        d = int(district[i])
-        out.append(
-            {
-                "region_code": idx.regions[k].code,
-                "region_name": idx.regions[k].name_en,
-                "district": idx.districts[d].name_en if d >= 0 else None,
-                "district_lands_office": idx.districts[d].district_lands_office if d >= 0 else None,
-                "region_share": round(float(shares[i, k]), 6),
-                "straddle": "; ".join(f"{idx.regions[j].code} {s * 100:.1f} %" for s, j in row_shares)
-                if straddling[i]
-                else "",
-                "boundary_distance_m": float(dist[i]),
-                "nearest_region": idx.regions[int(near[i])].code if near[i] >= 0 else None,
-                "near_boundary": any(n.code == "near_boundary" for n in notes),
-                "hits": hits,
-                "notes": tuple(notes),
-            }
-        )
-    return out
+            cols["zone_kinds"][i], cols["zone_names"][i], cols["zone_shares"][i] = _zone_text(hits)
+        cols["warnings"][i] = _text_notes(tuple(notes))
+    return cols
 
 
 def _to_grid_geoms(gdf: gpd.GeoDataFrame) -> np.ndarray:
@@ -198,6 +217,7 @@ def resolve_frame(
     regions: RegionIndex | None = None,
     zones: ZoneIndex | None = None,
     progress: bool | None = None,
+    distances: bool = True,
 ) -> gpd.GeoDataFrame:
     """Resolve every row of a GeoDataFrame (points or lot polygons, in any CRS it declares).
 
@@ -205,7 +225,9 @@ def resolve_frame(
     ``district``, ``district_lands_office``, ``region_share``, ``straddle``, ``boundary_distance_m``,
     ``nearest_region``, ``near_boundary``, ``zone_kinds``, ``zone_names``, ``zone_shares``, ``warnings`` and
     ``error`` (text; empty results for rows that could not be resolved). Answers are those of
-    :func:`lotrate.resolve_many` for points and :func:`lotrate.resolve_geometry` for polygons.
+    :func:`lotrate.resolve_many` for points and :func:`lotrate.resolve_geometry` for polygons. With
+    ``distances=False`` the boundary distance is computed only where it may be under the layer accuracy (so
+    ``near_boundary`` stays exact) and is NaN elsewhere, as in :func:`lotrate.resolve_many`.
     """
     import pandas as pd
     from tqdm import tqdm
@@ -214,102 +236,88 @@ def resolve_frame(
     zidx = _zones(zones)
     geoms = _to_grid_geoms(gdf)
     n = len(geoms)
-    results: list[dict[str, Any]] = [{} for _ in range(n)]
+    cols: dict[str, np.ndarray] = {
+        name: np.full(n, np.nan)
+        if name in ("region_share", "boundary_distance_m")
+        else np.zeros(n, dtype=bool)
+        if name == "near_boundary"
+        else np.full(
+            n, "" if name in ("straddle", "zone_kinds", "zone_names", "zone_shares", "warnings") else None, dtype=object
+        )
+        for name in RESULT_COLUMNS
+        if name != "lot_id"
+    }
     gtype = shapely.get_type_id(geoms)  # -1 None, 0 Point, 3 Polygon, 6 MultiPolygon
-    empty = np.array([g is None or g.is_empty for g in geoms], dtype=bool)
+    empty = shapely.is_empty(geoms) | (gtype < 0)
     show = (n >= PROGRESS_MIN_ROWS) if progress is None else progress
     bar = tqdm(total=n, disable=not show, file=sys.stderr, unit="row", desc="lotrate")
-    for i in np.flatnonzero(empty):
-        results[i] = {"error": "empty geometry: the row has no point or boundary"}
+    cols["error"][empty] = "empty geometry: the row has no point or boundary"
+    other = np.flatnonzero(~np.isin(gtype, (0, 3, 6)) & ~empty)
+    for i in other:
+        cols["error"][i] = f"geometry type {geoms[i].geom_type} is not a lot; give a Point, Polygon or MultiPolygon"
+    bar.update(other.size + int(empty.sum()))
     pts = np.flatnonzero((gtype == 0) & ~empty)
     for start in range(0, pts.size, CHUNK):
         sel = pts[start : start + CHUNK]
         xy = shapely.get_coordinates(geoms[sel])
-        frame = resolve_many(x=xy[:, 0], y=xy[:, 1], crs=HK_CRS, regions=idx, zones=zidx)
-        for j, rec in zip(sel, frame.to_dict("records")):
-            if rec["error"] is not None:
-                results[j] = {"error": rec["error"]}
-                continue
-            results[j] = {
-                "region_code": rec["region_code"],
-                "region_name": rec["region_name"],
-                "district": rec["district"],
-                "district_lands_office": rec["district_lands_office"],
-                "region_share": 1.0,
-                "straddle": "",
-                "boundary_distance_m": rec["boundary_distance_m"],
-                "nearest_region": rec["nearest_region"],
-                "near_boundary": bool(rec["near_boundary"]),
-                "hits": rec["zones"],
-                "notes": rec["warnings"],
-            }
+        frame = resolve_many(x=xy[:, 0], y=xy[:, 1], crs=HK_CRS, regions=idx, zones=zidx, distances=distances)
+        for name in (
+            "region_code",
+            "region_name",
+            "district",
+            "district_lands_office",
+            "boundary_distance_m",
+            "nearest_region",
+            "near_boundary",
+            "error",
+        ):
+            cols[name][sel] = frame[name].to_numpy()
+        cols["region_share"][sel] = np.where(frame["error"].isna(), 1.0, np.nan)
+        for j, hits, notes in zip(sel, frame["zones"], frame["warnings"]):
+            if hits or notes:
+                cols["zone_kinds"][j], cols["zone_names"][j], cols["zone_shares"][j] = _zone_text(hits)
+                cols["warnings"][j] = _text_notes(notes)
         bar.update(sel.size)
     polys = np.flatnonzero(np.isin(gtype, (3, 6)) & ~empty)
-    other = np.flatnonzero(~np.isin(gtype, (0, 3, 6)) & ~empty)
-    for i in other:
-        results[i] = {
-            "error": f"geometry type {geoms[i].geom_type} is not a lot; give a Point, Polygon or MultiPolygon"
-        }
-    bar.update(other.size + int(empty.sum()))
+    valid = shapely.is_valid(geoms[polys]) if polys.size else np.zeros(0, dtype=bool)
+    fixed = geoms[polys].copy()
     repaired: dict[int, str] = {}
-    good: list[int] = []
-    fixed_geoms: list[Any] = []
-    for i in polys:
-        g = geoms[i]
-        if not g.is_valid:
-            reason = shapely.is_valid_reason(g)
-            parts = [p for p in shapely.get_parts(shapely.make_valid(g)) if p.geom_type in ("Polygon", "MultiPolygon")]
-            g = shapely.union_all(parts) if parts else shapely.Polygon()
-            if g.is_empty or g.area <= 0:
-                results[i] = {"error": f"invalid polygon ({reason}) with no area once repaired; fix the boundary"}
-                continue
-            repaired[int(i)] = reason
-        if g.area <= 0:
-            results[i] = {"error": "the lot polygon has no area"}
+    keep = np.ones(polys.size, dtype=bool)
+    for j in np.flatnonzero(~valid):
+        i = polys[j]
+        reason = shapely.is_valid_reason(geoms[i])
+        parts = [
+            p for p in shapely.get_parts(shapely.make_valid(geoms[i])) if p.geom_type in ("Polygon", "MultiPolygon")
+        ]
+        g = shapely.union_all(parts) if parts else shapely.Polygon()
+        if g.is_empty or g.area <= 0:
+            cols["error"][i] = f"invalid polygon ({reason}) with no area once repaired; fix the boundary"
+            keep[j] = False
             continue
-        good.append(int(i))
-        fixed_geoms.append(g)
-    for start in range(0, len(good), CHUNK):
-        rows = good[start : start + CHUNK]
-        for i, res in zip(rows, _polygon_rows(np.array(fixed_geoms[start : start + CHUNK], dtype=object), idx, zidx)):
-            if i in repaired and "error" not in res:
-                res["notes"] = (
-                    Notice(
-                        "geometry_repaired",
-                        f"invalid polygon ({repaired[i]}) repaired with make_valid; check the boundary",
-                    ),
-                    *res["notes"],
-                )
-            results[i] = res
-        bar.update(len(rows))
+        fixed[j] = g
+        repaired[int(i)] = reason
+    flat = keep & (shapely.area(fixed) <= 0)
+    cols["error"][polys[flat]] = "the lot polygon has no area"
+    keep &= ~flat
+    bar.update(int((~keep).sum()))
+    polys, fixed = polys[keep], fixed[keep]
+    for start in range(0, polys.size, CHUNK):
+        rows = polys[start : start + CHUNK]
+        part = _polygon_columns(fixed[start : start + CHUNK], idx, zidx, distances)
+        for name, values in part.items():
+            cols[name][rows] = values
+        bar.update(rows.size)
+    for i, reason in repaired.items():
+        if cols["error"][i] is None:
+            note = f"geometry_repaired: invalid polygon ({reason}) repaired with make_valid; check the boundary"
+            cols["warnings"][i] = note + (" | " + cols["warnings"][i] if cols["warnings"][i] else "")
     bar.close()
-    cols: dict[str, list[Any]] = {c: [] for c in RESULT_COLUMNS}
-    cols["lot_id"] = _lot_ids(gdf)
-    for res in results:
-        zk, zn, zs = _zone_text(res.get("hits", ()))
-        cols["region_code"].append(res.get("region_code"))
-        cols["region_name"].append(res.get("region_name"))
-        cols["district"].append(res.get("district"))
-        cols["district_lands_office"].append(res.get("district_lands_office"))
-        cols["region_share"].append(res.get("region_share", np.nan))
-        cols["straddle"].append(res.get("straddle", ""))
-        cols["boundary_distance_m"].append(res.get("boundary_distance_m", np.nan))
-        cols["nearest_region"].append(res.get("nearest_region"))
-        cols["near_boundary"].append(bool(res.get("near_boundary", False)))
-        cols["zone_kinds"].append(zk)
-        cols["zone_names"].append(zn)
-        cols["zone_shares"].append(zs)
-        cols["warnings"].append(_text_notes(res.get("notes", ())))
-        cols["error"].append(res.get("error"))
     out = gdf.copy()
-    for name in RESULT_COLUMNS:
-        if name == "lot_id" and "lot_id" in out.columns:
-            continue
-        values = cols[name]
-        dtype = (
-            float if name in ("region_share", "boundary_distance_m") else (bool if name == "near_boundary" else object)
-        )
-        out[name if name not in gdf.columns else f"lotrate_{name}"] = pd.Series(values, index=out.index, dtype=dtype)
+    if "lot_id" not in out.columns:
+        out["lot_id"] = pd.Series(_lot_ids(gdf), index=out.index, dtype=object)
+    for name, values in cols.items():
+        target = name if name not in gdf.columns else f"lotrate_{name}"
+        out[target] = pd.Series(values, index=out.index, dtype=values.dtype)
     return out
 
 
