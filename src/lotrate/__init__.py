@@ -48,11 +48,27 @@ _LAZY = {
     "RegionShare": "lotrate.results",
     "ZoneHit": "lotrate.results",
     "Notice": "lotrate.results",
+    "assess": "lotrate.assessment",
+    "assess_all": "lotrate.assessment",
+    "Assessment": "lotrate.assessment",
+    "load_schedule": "lotrate.rates",
+    "schedule_for": "lotrate.rates",
+    "RateSchedule": "lotrate.rates",
+    "resolve_frame": "lotrate.batch",
+    "assess_frame": "lotrate.batch",
+    "lot_map": "lotrate.maps",
+    "write_report": "lotrate.report",
+    "write_reports": "lotrate.report",
 }
 
 if TYPE_CHECKING:
+    from lotrate.assessment import Assessment, assess, assess_all
+    from lotrate.batch import assess_frame, resolve_frame
     from lotrate.lookup import read_features, resolve, resolve_geometry, resolve_many
+    from lotrate.maps import lot_map
+    from lotrate.rates import RateSchedule, load_schedule, schedule_for
     from lotrate.regions import RegionIndex
+    from lotrate.report import write_report, write_reports
     from lotrate.results import Notice, RegionShare, Resolution, ZoneHit
     from lotrate.zones import ZoneIndex
 
@@ -70,6 +86,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "Assessment",
     "CRSError",
     "CoordinateError",
     "CoordinateOrderError",
@@ -86,6 +103,7 @@ __all__ = [
     "Notice",
     "OutsideHongKongError",
     "RateNotFoundError",
+    "RateSchedule",
     "RegionIndex",
     "RegionShare",
     "Resolution",
@@ -93,8 +111,17 @@ __all__ = [
     "ZoneHit",
     "ZoneIndex",
     "__version__",
+    "assess",
+    "assess_all",
+    "assess_frame",
+    "load_schedule",
+    "lot_map",
     "read_features",
     "resolve",
+    "resolve_frame",
     "resolve_geometry",
     "resolve_many",
+    "schedule_for",
+    "write_report",
+    "write_reports",
 ]
