@@ -307,10 +307,10 @@ def resolve_frame(
         for name, values in part.items():
             cols[name][rows] = values
         bar.update(rows.size)
-    for i, reason in repaired.items():
-        if cols["error"][i] is None:
+    for row, reason in repaired.items():
+        if cols["error"][row] is None:
             note = f"geometry_repaired: invalid polygon ({reason}) repaired with make_valid; check the boundary"
-            cols["warnings"][i] = note + (" | " + cols["warnings"][i] if cols["warnings"][i] else "")
+            cols["warnings"][row] = note + (" | " + cols["warnings"][row] if cols["warnings"][row] else "")
     bar.close()
     out = gdf.copy()
     if "lot_id" not in out.columns:

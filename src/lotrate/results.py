@@ -100,6 +100,11 @@ class Resolution:
         """Shares of regions other than the primary one above 0.5 % of the lot's area."""
         return tuple(s for s in self.shares if s.code != self.region_code and s.share > STRADDLE_MIN_SHARE)
 
+    def _repr_html_(self) -> str:  # Jupyter rich view
+        from lotrate.report import resolution_html
+
+        return resolution_html(self)
+
     def to_dict(self) -> dict[str, Any]:
         """The ``resolve`` JSON object (DESIGN section 7) plus a few extra keys."""
         return {
