@@ -374,11 +374,10 @@ def resolve_many(
     hits: list[tuple[ZoneHit, ...]] = [_NO_HITS] * size
     sel = np.flatnonzero(ok)
     if sel.size:
-        zh, zn = zidx.points_hits(e[sel], n[sel])
-        for j in np.flatnonzero([bool(h) or bool(z) for h, z in zip(zh, zn)]):
+        for j, (zh, zn) in zidx.sparse_hits(e[sel], n[sel]).items():
             i = sel[j]
-            hits[i] = zh[j]
-            notes[i] = notes[i] + tuple(zn[j])
+            hits[i] = zh
+            notes[i] = notes[i] + zn if notes[i] else zn
     names = np.array([r.name_en for r in idx.regions] + [None], dtype=object)
     codes = np.array([r.code for r in idx.regions] + [None], dtype=object)
     dn = np.array([x.name_en for x in idx.districts] + [None], dtype=object)

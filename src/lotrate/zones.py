@@ -235,32 +235,53 @@ class ZoneIndex:
 
     def points_hits(self, e: np.ndarray, n: np.ndarray) -> tuple[list[tuple[ZoneHit, ...]], list[tuple[Notice, ...]]]:
         """Vectorised :meth:`point_hits`: identical answers point by point."""
+        size = np.asarray(e).shape[0]
+        hits: list[tuple[ZoneHit, ...]] = [()] * size
+        notes: list[tuple[Notice, ...]] = [()] * size
+        for j, (h, m) in self.sparse_hits(e, n).items():
+            hits[j], notes[j] = h, m
+        return hits, notes
+
+    def sparse_hits(self, e: np.ndarray, n: np.ndarray) -> dict[int, tuple[tuple[ZoneHit, ...], tuple[Notice, ...]]]:
+        """:meth:`points_hits` for the points in or near a zone only, by position (fast for large arrays)."""
         e = np.asarray(e, dtype=float)
         n = np.asarray(n, dtype=float)
-        size = e.shape[0]
         inside: dict[int, list[int]] = {}
         near: dict[int, dict[int, float]] = {}
+        if not self._boxes:
+            return {}
+        boxes = np.array(self._boxes)
+        box = boxes[:, 0].min(), boxes[:, 1].min(), boxes[:, 2].max(), boxes[:, 3].max()
+        pool = np.flatnonzero((e >= box[0]) & (e <= box[2]) & (n >= box[1]) & (n <= box[3]))
+        ep, np_ = e[pool], n[pool]
         for i, (x0, y0, x1, y1) in enumerate(self._boxes):
-            cand = np.flatnonzero((e >= x0) & (e <= x1) & (n >= y0) & (n <= y1))
+            cand = np.flatnonzero((ep >= x0) & (ep <= x1) & (np_ >= y0) & (np_ <= y1))
             if cand.size == 0:
                 continue
             z = self.zones[i]
-            for j in cand[shapely.intersects_xy(z.geometry, e[cand], n[cand])]:
+            for j in pool[cand[shapely.intersects_xy(z.geometry, ep[cand], np_[cand])]]:
                 inside.setdefault(int(j), []).append(i)
             if z.accuracy_m > 0:
                 outer, inner = self._band(i)
                 band = cand[
-                    shapely.contains_xy(outer, e[cand], n[cand]) & ~shapely.contains_xy(inner, e[cand], n[cand])
+                    shapely.contains_xy(outer, ep[cand], np_[cand]) & ~shapely.contains_xy(inner, ep[cand], np_[cand])
                 ]
                 if band.size:
-                    dist = shapely.distance(self._boundaries[i], shapely.points(e[band], n[band]))
-                    for j, d in zip(band[dist < z.accuracy_m], dist[dist < z.accuracy_m]):
+                    dist = shapely.distance(self._boundaries[i], shapely.points(ep[band], np_[band]))
+                    close = dist < z.accuracy_m
+                    for j, d in zip(pool[band[close]], dist[close]):
                         near.setdefault(int(j), {})[i] = float(d)
-        hits: list[tuple[ZoneHit, ...]] = [()] * size
-        notes: list[tuple[Notice, ...]] = [()] * size
-        for j in set(inside) | set(near):
-            hits[j], notes[j] = self._answer(float(e[j]), float(n[j]), inside.get(j, []), near.get(j, {}))
-        return hits, notes
+        out: dict[int, tuple[tuple[ZoneHit, ...], tuple[Notice, ...]]] = {}
+        plain: dict[tuple[int, ...], tuple[tuple[ZoneHit, ...], tuple[Notice, ...]]] = {}
+        for j, ids in inside.items():
+            if j not in near:  # in zones and near no edge: one shared answer per set of zones
+                key = tuple(ids)
+                if key not in plain:
+                    plain[key] = self._answer(0.0, 0.0, ids, {})
+                out[j] = plain[key]
+        for j, d in near.items():
+            out[j] = self._answer(float(e[j]), float(n[j]), inside.get(j, []), d)
+        return out
 
     def geometry_hits(self, geom: shapely.Geometry) -> tuple[tuple[ZoneHit, ...], tuple[Notice, ...]]:
         """Zones overlapping a lot polygon (EPSG:2326), each with the share of the lot's area inside it."""
