@@ -71,6 +71,24 @@ def layer_options(func: F) -> F:
     return func
 
 
+def rate_options(func: F) -> F:
+    """``--rates FILE`` (repeatable) and ``--date YYYY-MM-DD`` on every command that prices lots."""
+    func = click.option(
+        "--date",
+        "as_of",
+        type=click.DateTime(formats=["%Y-%m-%d"]),
+        help="Price lots that have no pbto_accepted date at the rates of this date.",
+    )(func)
+    func = click.option(
+        "--rates",
+        "rate_files",
+        multiple=True,
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="A rate schedule file to add to the built-in ones (repeatable).",
+    )(func)
+    return func
+
+
 def load_layers(region_file: Path | None, zone_files: tuple[Path, ...]) -> tuple[RegionIndex | None, ZoneIndex | None]:
     """Indexes for the ``--regions``/``--zones`` options (``None`` means the built-in layer)."""
     regions = zones = None
@@ -213,19 +231,7 @@ def assessment_table(assessments: list[Any]) -> str:
 @main.command()
 @click.argument("lot_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="JSON on stdout (DESIGN section 7 keys).")
-@click.option(
-    "--rates",
-    "rate_files",
-    multiple=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="A rate schedule file to add to the built-in ones (repeatable).",
-)
-@click.option(
-    "--date",
-    "as_of",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    help="Price lots that have no pbto_accepted date at the rates of this date.",
-)
+@rate_options
 @layer_options
 def assess(
     lot_file: Path,
@@ -333,19 +339,7 @@ def batch(
     help="OUT.html for a file holding one lot; otherwise a folder (one report per lot plus index.html).",
 )
 @click.option("--crs", default=None, help="CRS of a lot file with no crs member (default WGS 84).")
-@click.option(
-    "--rates",
-    "rate_files",
-    multiple=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="A rate schedule file to add to the built-in ones (repeatable).",
-)
-@click.option(
-    "--date",
-    "as_of",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    help="Price lots that have no pbto_accepted date at the rates of this date.",
-)
+@rate_options
 @click.option(
     "--basemap",
     type=click.Choice(["osm", "landsd"]),
