@@ -14,8 +14,8 @@ import timeit
 import numpy as np
 
 import lotrate
-from lotrate.regions import RegionIndex, data_path
-from lotrate.zones import ZoneIndex
+from lotrate.index.regions import RegionIndex, data_path
+from lotrate.index.zones import ZoneIndex
 
 
 def points(n: int, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:

@@ -12,9 +12,9 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from lotrate.batch import resolve_frame
-from lotrate.regions import RegionIndex, data_path
-from lotrate.zones import ZoneIndex
+from lotrate.index.regions import RegionIndex, data_path
+from lotrate.index.zones import ZoneIndex
+from lotrate.resolution.frame import resolve_frame
 
 
 def lots(n: int, seed: int = 2) -> gpd.GeoDataFrame:

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from lotrate.regions import RegionIndex
+from lotrate.index.regions import RegionIndex
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = ROOT.parent / "shared" / "data"
+SOURCES = ROOT / "data" / "sources"
 
 
 @pytest.fixture(scope="session")
@@ -19,7 +19,7 @@ def region_index() -> RegionIndex:
 
 @pytest.fixture(scope="session")
 def default_zones():  # type: ignore[no-untyped-def]
-    from lotrate.zones import ZoneIndex
+    from lotrate.index.zones import ZoneIndex
 
     return ZoneIndex.default()
 

@@ -12,10 +12,10 @@ from click.testing import CliRunner
 from pyproj import Transformer
 
 import lotrate
-from lotrate.assessment import assess, assess_all
 from lotrate.cli import main
 from lotrate.errors import LotFileError, RateNotFoundError
-from lotrate.regions import RegionIndex
+from lotrate.index.regions import RegionIndex
+from lotrate.premium.assess import assess, assess_all
 
 TO_WGS = Transformer.from_crs("EPSG:2326", "EPSG:4326", always_xy=True)
 
@@ -124,7 +124,7 @@ def test_no_date_without_as_of_gives_no_premium() -> None:
 
 
 def test_a_user_schedule_prices_a_later_date(tmp_path: Path) -> None:
-    template = lotrate.regions.data_path("rates", "template_separate_commercial.csv").read_text()
+    template = lotrate.index.regions.data_path("rates", "template_separate_commercial.csv").read_text()
     path = tmp_path / "pn5.csv"
     path.write_text(template.replace(",0\n", ",1000\n"))
     a = assess(doc(pbto_accepted="2025-06-01"), rates=path)
@@ -156,7 +156,7 @@ def test_cli_assess_bad_lot_file_exit_1(tmp_path: Path) -> None:
 
 
 def test_cli_assess_rates_option(tmp_path: Path) -> None:
-    template = lotrate.regions.data_path("rates", "template_separate_commercial.csv").read_text()
+    template = lotrate.index.regions.data_path("rates", "template_separate_commercial.csv").read_text()
     rates = tmp_path / "pn5.csv"
     rates.write_text(template.replace(",0\n", ",1000\n"))
     lot = tmp_path / "lot.geojson"

@@ -14,9 +14,11 @@ from pyproj import Transformer
 from shapely.geometry import Point, Polygon, box
 
 import lotrate
-from lotrate.batch import assess_frame, read_layer, resolve_frame, write_layer
 from lotrate.cli import main
-from lotrate.regions import RegionIndex
+from lotrate.index.regions import RegionIndex
+from lotrate.io.layers import read_layer, write_layer
+from lotrate.premium.assess import assess_frame
+from lotrate.resolution.frame import resolve_frame
 
 TO_GRID = Transformer.from_crs("EPSG:4326", "EPSG:2326", always_xy=True)
 

@@ -25,8 +25,10 @@ from typing import Any
 
 import pytest
 
-from lotrate.lookup import read_features
-from lotrate.report import money, report_html, write_reports
+from lotrate.io.lotfile import read_features
+from lotrate.render.format import money
+from lotrate.render.report import report_html
+from lotrate.render.reportset import write_reports
 
 pytestmark = pytest.mark.browser
 
@@ -282,7 +284,7 @@ def hostile_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _expected_zone_count() -> int:
-    from lotrate.maps import zone_features
+    from lotrate.render.maps import zone_features
 
     return len(zone_features())
 
@@ -373,7 +375,7 @@ def test_report_prints_on_a4(chromium: Chromium, sample_reports: Any) -> None:
 
 
 def test_saved_folium_map_draws_offline(chromium: Chromium, tmp_path: Path) -> None:
-    from lotrate.maps import lot_map
+    from lotrate.render.maps import lot_map
 
     path = tmp_path / "map.html"
     lot_map(read_features(SAMPLES)[0]).save(str(path))

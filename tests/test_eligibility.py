@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from lotrate.eligibility import evaluate
-from lotrate.lots import Lot
+from lotrate.premium.eligibility import evaluate
+from lotrate.premium.lot import Lot
 
 D = dt.date
 

@@ -13,7 +13,7 @@ from shapely.geometry import MultiPolygon, Point, box
 
 import lotrate
 from lotrate.errors import CoordinateOrderError, CoordinateUnitsError, OutsideHongKongError
-from lotrate.regions import RegionIndex
+from lotrate.index.regions import RegionIndex
 
 from locations import HARBOUR, INDUSTRIAL_AREAS, ISLANDS_AND_EDGES, OUTSIDE, REGION_ONLY
 

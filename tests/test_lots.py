@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from lotrate.errors import LotFileError
-from lotrate.lookup import read_features
-from lotrate.lots import parse_lot
+from lotrate.io.lotfile import read_features
+from lotrate.premium.lot import parse_lot
 
 
 def feature(**props: Any) -> Any:

@@ -15,24 +15,23 @@ import shapely
 from pyproj import Transformer
 from shapely.geometry import Point, box, shape
 
-from lotrate.lookup import read_features
-from lotrate.maps import (
+from lotrate.index.regions import RegionIndex
+from lotrate.io.lotfile import read_features
+from lotrate.render.leaflet import leaflet_assets, map_fragments
+from lotrate.render.maps import (
     DISPLAY_TOLERANCE_M,
     LANDSD_BASEMAP_TILES,
     LANDSD_LABEL_TILES,
     OSM_TILES,
     REGION_COLOURS,
     ZONE_STYLES,
-    leaflet_assets,
     legend_html,
     legend_items,
     lot_map,
-    map_fragments,
     region_features,
     to_wgs84_geojson,
     zone_features,
 )
-from lotrate.regions import RegionIndex
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "data" / "samples" / "sample_lots.geojson"
@@ -152,7 +151,7 @@ def test_region_display_keeps_shared_edges_shared(regions: RegionIndex) -> None:
 
 
 def test_zone_features_one_per_zone_within_tolerance() -> None:
-    from lotrate.zones import ZoneIndex
+    from lotrate.index.zones import ZoneIndex
 
     idx = ZoneIndex.default()
     feats = zone_features(idx)
@@ -167,7 +166,7 @@ def test_zone_features_one_per_zone_within_tolerance() -> None:
 
 
 def test_user_zone_layer_is_drawn_with_its_names_as_data() -> None:
-    from lotrate.zones import Zone, ZoneIndex
+    from lotrate.index.zones import Zone, ZoneIndex
 
     zone = Zone("NDA", HOSTILE, "official", 0.0, "test", box(836000, 818000, 837000, 819000))
     m = lot_map({"type": "Point", "coordinates": [114.2250, 22.3130]}, zones=ZoneIndex([zone]))
@@ -214,7 +213,7 @@ def test_point_lot_gets_a_marker_only() -> None:
 
 
 def test_view_widens_to_show_a_close_boundary(ktil: Any) -> None:
-    from lotrate.lookup import resolve_geometry
+    from lotrate.resolution.lots import resolve_geometry
 
     r = resolve_geometry(ktil.geometry)
     near = dataclasses.replace(r, boundary_distance_m=2000.0)

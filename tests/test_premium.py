@@ -11,11 +11,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from lotrate._data import data_path
 from lotrate.errors import LotFileError
-from lotrate.lots import Lot
-from lotrate.premium import compute_premium
-from lotrate.rates import load_schedule, schedule_for
-from lotrate.regions import data_path
+from lotrate.premium.formula import compute_premium
+from lotrate.premium.lot import Lot
+from lotrate.premium.rates import load_schedule, schedule_for
 from lotrate.results import RegionShare
 
 PN12 = schedule_for(dt.date(2024, 2, 1))
@@ -262,8 +262,8 @@ def test_premium_grows_with_a(a: Decimal, extra: Decimal, c: Decimal, region: st
     a=st.decimals(min_value=2000, max_value=200_000, places=2), nofa=st.decimals(min_value=1, max_value=1000, places=2)
 )
 def test_ga_disregard_lowers_a_by_exactly_1_8_nofa(a: Decimal, nofa: Decimal) -> None:
-    from lotrate.lookup import read_features
-    from lotrate.lots import parse_lot
+    from lotrate.io.lotfile import read_features
+    from lotrate.premium.lot import parse_lot
 
     def parsed(**props: Any) -> Lot:
         doc = {
@@ -287,8 +287,8 @@ def test_ga_disregard_lowers_a_by_exactly_1_8_nofa(a: Decimal, nofa: Decimal) ->
 @settings(max_examples=100, deadline=None)
 @given(a=areas, c=areas, region=regions)
 def test_m2_and_ft2_inputs_agree(a: Decimal, c: Decimal, region: str) -> None:
-    from lotrate.lookup import read_features
-    from lotrate.lots import FT2_PER_M2, parse_lot
+    from lotrate.io.lotfile import read_features
+    from lotrate.premium.lot import FT2_PER_M2, parse_lot
 
     def parsed(props: dict[str, Any]) -> Lot:
         doc = {

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from lotrate._data import data_path
 from lotrate.errors import RateNotFoundError, ScheduleError
-from lotrate.rates import builtin_schedules, load_schedule, schedule_for, schedule_set
-from lotrate.regions import data_path
+from lotrate.premium.rates import builtin_schedules, load_schedule, schedule_for, schedule_set
 
-from conftest import ROOT
+from conftest import SOURCES
 
-PN = (ROOT.parent / "shared" / "seeds" / "002_3bf89d60e8c7b7af.txt").read_text(encoding="utf-8")
+PN = (SOURCES / "pn_12_2023.txt").read_text(encoding="utf-8")  # LAO PN 12/2023, vendored
 NAMES = {
     "HKI": "Hong Kong Island",
     "KE": "Kowloon East",

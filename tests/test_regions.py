@@ -15,10 +15,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import box
 
+from lotrate._data import data_path
 from lotrate.errors import LayerError
-from lotrate.regions import REGION_CODES, GridIndex, RegionIndex, data_path
+from lotrate.index.grid import GridIndex
+from lotrate.index.regions import REGION_CODES, RegionIndex
 
-from conftest import ROOT, SHARED_DATA
+from conftest import ROOT, SOURCES
 
 E0, E1, N0, N1 = 799_153.0, 869_857.0, 799_816.0, 847_654.0  # HKSAR extent (REFERENCE section 5)
 
@@ -140,11 +142,13 @@ def test_a_user_layer_in_wgs84_loads(tmp_path: Path, region_index: RegionIndex) 
 
 
 def test_rebuild_is_byte_identical(tmp_path: Path) -> None:
-    assert SHARED_DATA.exists(), f"the source data must be beside the checkout at {SHARED_DATA}"
+    assert (SOURCES / "hk_dcca_2019" / "DCCA_2019.shp").exists(), f"the vendored source data is missing from {SOURCES}"
     out = tmp_path / "regions"
     shutil.copytree(ROOT / "data" / "regions", out)
     subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "build_regions.py"), "--out", str(out)], check=True, capture_output=True
+        [sys.executable, str(ROOT / "scripts" / "build_regions.py"), "--sources", str(SOURCES), "--out", str(out)],
+        check=True,
+        capture_output=True,
     )
     for name in ("appendix_ii.geojson", "districts.geojson"):
         assert (out / name).read_bytes() == (ROOT / "data" / "regions" / name).read_bytes()

@@ -15,17 +15,14 @@ from click.testing import CliRunner
 from shapely.geometry import box
 
 from lotrate.cli import main
-from lotrate.lookup import read_features, resolve, resolve_geometry
-from lotrate.maps import leaflet_assets
-from lotrate.regions import RegionIndex
-from lotrate.report import (
-    ReportSet,
-    report_html,
-    resolution_html,
-    safe_filename,
-    write_report,
-    write_reports,
-)
+from lotrate.index.regions import RegionIndex
+from lotrate.io.lotfile import read_features
+from lotrate.render.jupyter import resolution_html
+from lotrate.render.leaflet import leaflet_assets
+from lotrate.render.report import report_html, write_report
+from lotrate.render.reportset import ReportSet, safe_filename, write_reports
+from lotrate.resolution.lots import resolve_geometry
+from lotrate.resolution.points import resolve
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "data" / "samples" / "sample_lots.geojson"
@@ -201,7 +198,7 @@ def test_point_near_boundary_is_flagged() -> None:
 
 
 def test_zone_and_its_consequence(by_id: dict[str, Any]) -> None:
-    from lotrate.zones import consequence
+    from lotrate.messages import zone_consequence as consequence
 
     r = resolve_geometry(by_id["TPTL 45"].geometry)
     assert r.zones
@@ -362,8 +359,8 @@ def _feature(by_id: dict[str, Any], key: str, /, **changes: Any) -> dict[str, An
 
 
 def test_premium_matches_the_engine_and_every_row_has_unit_and_source(by_id: dict[str, Any]) -> None:
-    from lotrate.assessment import assess
-    from lotrate.report import money
+    from lotrate.premium.assess import assess
+    from lotrate.render.format import money
 
     a = assess(by_id["KTIL 713"])
     html = report_html(by_id["KTIL 713"], assessment=a)
@@ -430,7 +427,7 @@ def test_straddling_lot_is_priced_by_share(by_id: dict[str, Any]) -> None:
 
 
 def test_assessment_failure_is_reported_not_raised(by_id: dict[str, Any], tmp_path: Path) -> None:
-    from lotrate.report import PremiumNotComputedWarning
+    from lotrate.render.report import PremiumNotComputedWarning
 
     doc = _feature(by_id, "KTIL 713", pbto_accepted="2025-06-01")
     with pytest.warns(PremiumNotComputedWarning, match="no rate schedule covers 2025-06-01"):
@@ -461,7 +458,7 @@ def test_no_premium_flag_writes_location_only(tmp_path: Path) -> None:
 
 
 def test_assessment_repr_html(by_id: dict[str, Any]) -> None:
-    from lotrate.assessment import assess
+    from lotrate.premium.assess import assess
 
     a = assess(by_id["AIL 384"])
     html = a._repr_html_()

@@ -18,7 +18,8 @@ from shapely.geometry import box, mapping
 
 import lotrate
 from lotrate.errors import LayerError
-from lotrate.zones import KINDS, ZoneIndex, consequence
+from lotrate.index.zones import KINDS, ZoneIndex
+from lotrate.messages import zone_consequence as consequence
 
 from conftest import ROOT
 

@@ -23,7 +23,6 @@ from lotrate.errors import (
     EmptyGeometryError,
     GeometryError,
     GeometryRepairWarning,
-    IneligibleError,
     InvalidCoordinateError,
     InvalidGeometryError,
     LayerError,
@@ -33,44 +32,61 @@ from lotrate.errors import (
     RateNotFoundError,
     ScheduleError,
 )
+from lotrate.results import set_html_renderer
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 # public name -> module that defines it
 _LAZY = {
-    "resolve": "lotrate.lookup",
-    "resolve_many": "lotrate.lookup",
-    "resolve_geometry": "lotrate.lookup",
-    "read_features": "lotrate.lookup",
-    "RegionIndex": "lotrate.regions",
-    "ZoneIndex": "lotrate.zones",
+    "data_path": "lotrate._data",
+    "data_version": "lotrate._data",
+    "resolve": "lotrate.resolution.points",
+    "resolve_many": "lotrate.resolution.points",
+    "resolve_geometry": "lotrate.resolution.lots",
+    "resolve_frame": "lotrate.resolution.frame",
+    "Layers": "lotrate.resolution.layers",
+    "read_features": "lotrate.io.lotfile",
+    "RegionIndex": "lotrate.index.regions",
+    "ZoneIndex": "lotrate.index.zones",
     "Resolution": "lotrate.results",
     "RegionShare": "lotrate.results",
     "ZoneHit": "lotrate.results",
     "Notice": "lotrate.results",
-    "assess": "lotrate.assessment",
-    "assess_all": "lotrate.assessment",
-    "Assessment": "lotrate.assessment",
-    "load_schedule": "lotrate.rates",
-    "schedule_for": "lotrate.rates",
-    "RateSchedule": "lotrate.rates",
-    "resolve_frame": "lotrate.batch",
-    "assess_frame": "lotrate.batch",
-    "lot_map": "lotrate.maps",
-    "write_report": "lotrate.report",
-    "write_reports": "lotrate.report",
+    "assess": "lotrate.premium.assess",
+    "assess_all": "lotrate.premium.assess",
+    "assess_frame": "lotrate.premium.assess",
+    "Assessment": "lotrate.premium.assess",
+    "load_schedule": "lotrate.premium.rates",
+    "schedule_for": "lotrate.premium.rates",
+    "RateSchedule": "lotrate.premium.rates",
+    "lot_map": "lotrate.render.maps",
+    "write_report": "lotrate.render.report",
+    "write_reports": "lotrate.render.reportset",
 }
 
 if TYPE_CHECKING:
-    from lotrate.assessment import Assessment, assess, assess_all
-    from lotrate.batch import assess_frame, resolve_frame
-    from lotrate.lookup import read_features, resolve, resolve_geometry, resolve_many
-    from lotrate.maps import lot_map
-    from lotrate.rates import RateSchedule, load_schedule, schedule_for
-    from lotrate.regions import RegionIndex
-    from lotrate.report import write_report, write_reports
+    from lotrate._data import data_path, data_version
+    from lotrate.index.regions import RegionIndex
+    from lotrate.index.zones import ZoneIndex
+    from lotrate.io.lotfile import read_features
+    from lotrate.premium.assess import Assessment, assess, assess_all, assess_frame
+    from lotrate.premium.rates import RateSchedule, load_schedule, schedule_for
+    from lotrate.render.maps import lot_map
+    from lotrate.render.report import write_report
+    from lotrate.render.reportset import write_reports
+    from lotrate.resolution.frame import resolve_frame
+    from lotrate.resolution.layers import Layers
+    from lotrate.resolution.lots import resolve_geometry
+    from lotrate.resolution.points import resolve, resolve_many
     from lotrate.results import Notice, RegionShare, Resolution, ZoneHit
-    from lotrate.zones import ZoneIndex
+
+
+def _html_view(obj: Any) -> str:
+    """Jupyter views of results, handed to :mod:`lotrate.results` so that results never import rendering."""
+    return import_module("lotrate.render.jupyter").html_view(obj)
+
+
+set_html_renderer(_html_view)
 
 
 def __getattr__(name: str) -> Any:
@@ -94,10 +110,10 @@ __all__ = [
     "EmptyGeometryError",
     "GeometryError",
     "GeometryRepairWarning",
-    "IneligibleError",
     "InvalidCoordinateError",
     "InvalidGeometryError",
     "LayerError",
+    "Layers",
     "LotFileError",
     "LotrateError",
     "Notice",
@@ -114,6 +130,8 @@ __all__ = [
     "assess",
     "assess_all",
     "assess_frame",
+    "data_path",
+    "data_version",
     "load_schedule",
     "lot_map",
     "read_features",

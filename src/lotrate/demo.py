@@ -8,8 +8,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from lotrate.lookup import read_features, resolve_geometry
-from lotrate.regions import data_path
+from lotrate.index.regions import data_path
+from lotrate.io.lotfile import read_features
+from lotrate.resolution.lots import resolve_geometry
 
 
 def _row(cells: list[str], widths: list[int]) -> str:
@@ -42,9 +43,9 @@ def main(argv: list[str] | None = None) -> int:
     print(_row(["-" * w for w in widths], widths))
     for row in rows:
         print(_row(row, widths))
-    from lotrate.assessment import assess_all
     from lotrate.cli import assessment_table
-    from lotrate.report import write_reports
+    from lotrate.premium.assess import assess_all
+    from lotrate.render.report import write_reports
 
     print("\nPremium at standard rates (PN 12/2023 para 5: A x B - C x D - E, never below zero)")
     print(assessment_table(assess_all(samples)))

@@ -82,10 +82,6 @@ class RateNotFoundError(LotrateError):
     """No loaded rate schedule covers the requested date (PBTO acceptance, PN 12/2023 para 6)."""
 
 
-class IneligibleError(LotrateError):
-    """A lot that the scheme does not apply to, raised only where a caller asks for strictness."""
-
-
 __all__ = [
     "CRSError",
     "CoordinateError",
@@ -94,7 +90,6 @@ __all__ = [
     "EmptyGeometryError",
     "GeometryError",
     "GeometryRepairWarning",
-    "IneligibleError",
     "InvalidCoordinateError",
     "InvalidGeometryError",
     "LayerError",

@@ -2,8 +2,28 @@
 
 from __future__ import annotations
 
+import html
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+_HTML_RENDERER: list[Callable[[Any], str]] = []
+
+
+def set_html_renderer(render: Callable[[Any], str]) -> None:
+    """Register the function that draws results in Jupyter (``lotrate`` registers :mod:`lotrate.render.jupyter`).
+
+    Results sit low in the package and rendering high: results never import rendering; rendering is handed to
+    them here, so the import graph stays one-way.
+    """
+    _HTML_RENDERER[:] = [render]
+
+
+def html_view(obj: Any) -> str:
+    """The rich HTML view of a result, through the registered renderer (escaped text when there is none)."""
+    if _HTML_RENDERER:
+        return _HTML_RENDERER[0](obj)
+    return f"<pre>{html.escape(repr(obj))}</pre>"
 
 #: A share of a lot in another region above this fraction is reported as a straddle (DESIGN section 4).
 STRADDLE_MIN_SHARE = 0.005
@@ -100,10 +120,8 @@ class Resolution:
         """Shares of regions other than the primary one above 0.5 % of the lot's area."""
         return tuple(s for s in self.shares if s.code != self.region_code and s.share > STRADDLE_MIN_SHARE)
 
-    def _repr_html_(self) -> str:  # Jupyter rich view
-        from lotrate.report import resolution_html
-
-        return resolution_html(self)
+    def _repr_html_(self) -> str:  # Jupyter rich view, drawn by lotrate.render.jupyter through the registry
+        return html_view(self)
 
     def to_dict(self) -> dict[str, Any]:
         """The ``resolve`` JSON object (DESIGN section 7) plus a few extra keys."""

@@ -1,4 +1,4 @@
-"""Whole GIS layers: resolve or assess every row of a GeoDataFrame, and the ``lotrate batch`` file driver.
+"""Whole GIS layers: resolve every row of a GeoDataFrame (points through the batch path, polygons by area).
 
 Nothing is lost: one output row per input row, in input order, every input column kept, result columns
 added, and an ``error`` column explaining any row that could not be resolved. The CRS is read from the data
@@ -19,30 +19,27 @@ True
 
 from __future__ import annotations
 
-import contextlib
-import datetime as dt
-import json
 import math
-import os
 import sys
-from collections.abc import Callable
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import shapely
 
+from lotrate import messages
 from lotrate.crs import HK_CRS
-from lotrate.errors import CRSError, LayerError, LotrateError
-from lotrate.lookup import _boundary_notice, _regions, _straddle_notice, _zones, resolve_many
+from lotrate.errors import CRSError
+from lotrate.resolution.answers import boundary_notice, straddle_notice
+from lotrate.resolution.layers import Layers, pick
+from lotrate.resolution.points import resolve_many
 from lotrate.results import STRADDLE_MIN_SHARE, Notice, ZoneHit
 
 if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
 
-    from lotrate.regions import RegionIndex
-    from lotrate.zones import ZoneIndex
+    from lotrate.index.regions import RegionIndex
+    from lotrate.index.zones import ZoneIndex
 
 #: the Lands Department Lot layer's fields, in the order a lot id is taken from them (REFERENCE section 6)
 LANDSD_LOT_FIELDS = (
@@ -76,25 +73,18 @@ RESULT_COLUMNS = (
     "warnings",
     "error",
 )
-XY_NAMES = {
-    ("x", "y"): None,
-    ("lon", "lat"): "EPSG:4326",
-    ("longitude", "latitude"): "EPSG:4326",
-    ("easting", "northing"): "EPSG:2326",
-    ("e", "n"): "EPSG:2326",
-}
 PROGRESS_MIN_ROWS = 20_000
 CHUNK = 20_000
 
 
-def _lot_ids(frame: pd.DataFrame) -> list[str | None]:
+def lot_ids(frame: pd.DataFrame) -> list[str | None]:
     for name in LOT_ID_FIELDS:
         if name in frame.columns:
             return [None if v is None or (isinstance(v, float) and math.isnan(v)) else str(v) for v in frame[name]]
     return [None] * len(frame)
 
 
-def _text_notes(notes: tuple[Notice, ...]) -> str:
+def notes_text(notes: tuple[Notice, ...]) -> str:
     return " | ".join(str(n) for n in notes)
 
 
@@ -107,7 +97,7 @@ def _zone_text(hits: tuple[ZoneHit, ...]) -> tuple[str, str, str]:
 
 
 def _polygon_columns(geoms: np.ndarray, idx: RegionIndex, zidx: ZoneIndex, distances: bool) -> dict[str, np.ndarray]:
-    """Result columns for valid polygon lots (EPSG:2326), identical to :func:`lotrate.lookup.resolve_geometry`.
+    """Result columns for valid polygon lots (EPSG:2326), identical to :func:`lotrate.resolution.points.resolve_geometry`.
 
     Per-lot Python runs only for lots with a warning, a zone or an error; the rest is array work.
     """
@@ -190,10 +180,10 @@ def _polygon_columns(geoms: np.ndarray, idx: RegionIndex, zidx: ZoneIndex, dista
         if straddling[i]:
             row_shares = [(float(shares[i, j]), j) for j in range(shares.shape[1]) if shares[i, j] > 0]
             row_shares.sort(key=lambda s: (-s[0], s[1]))
-            notes.append(_straddle_notice(idx, row_shares))
+            notes.append(straddle_notice(idx, row_shares))
             cols["straddle"][i] = "; ".join(f"{idx.regions[j].code} {s * 100:.1f} %" for s, j in row_shares)
         else:
-            bn = _boundary_notice(idx, int(primary[i]), float(dist[i]), int(near[i]))
+            bn = boundary_notice(idx, int(primary[i]), float(dist[i]), int(near[i]))
             if bn is not None:
                 notes.append(bn)
                 cols["near_boundary"][i] = True
@@ -201,7 +191,7 @@ def _polygon_columns(geoms: np.ndarray, idx: RegionIndex, zidx: ZoneIndex, dista
             hits, znotes = zidx.geometry_hits(geoms[i])
             notes.extend(znotes)
             cols["zone_kinds"][i], cols["zone_names"][i], cols["zone_shares"][i] = _zone_text(hits)
-        cols["warnings"][i] = _text_notes(tuple(notes))
+        cols["warnings"][i] = notes_text(tuple(notes))
     return cols
 
 
@@ -216,6 +206,7 @@ def resolve_frame(
     *,
     regions: RegionIndex | None = None,
     zones: ZoneIndex | None = None,
+    layers: Layers | None = None,
     progress: bool | None = None,
     distances: bool = True,
 ) -> gpd.GeoDataFrame:
@@ -232,8 +223,8 @@ def resolve_frame(
     import pandas as pd
     from tqdm import tqdm
 
-    idx = _regions(regions)
-    zidx = _zones(zones)
+    lay = pick(layers, regions, zones)
+    idx, zidx = lay.regions, lay.zones
     geoms = _to_grid_geoms(gdf)
     n = len(geoms)
     cols: dict[str, np.ndarray] = {
@@ -260,7 +251,7 @@ def resolve_frame(
     for start in range(0, pts.size, CHUNK):
         sel = pts[start : start + CHUNK]
         xy = shapely.get_coordinates(geoms[sel])
-        frame = resolve_many(x=xy[:, 0], y=xy[:, 1], crs=HK_CRS, regions=idx, zones=zidx, distances=distances)
+        frame = resolve_many(x=xy[:, 0], y=xy[:, 1], crs=HK_CRS, layers=lay, distances=distances)
         for name in (
             "region_code",
             "region_name",
@@ -276,7 +267,7 @@ def resolve_frame(
         for j, hits, notes in zip(sel, frame["zones"], frame["warnings"]):
             if hits or notes:
                 cols["zone_kinds"][j], cols["zone_names"][j], cols["zone_shares"][j] = _zone_text(hits)
-                cols["warnings"][j] = _text_notes(notes)
+                cols["warnings"][j] = notes_text(notes)
         bar.update(sel.size)
     polys = np.flatnonzero(np.isin(gtype, (3, 6)) & ~empty)
     valid = shapely.is_valid(geoms[polys]) if polys.size else np.zeros(0, dtype=bool)
@@ -309,229 +300,27 @@ def resolve_frame(
         bar.update(rows.size)
     for row, reason in repaired.items():
         if cols["error"][row] is None:
-            note = f"geometry_repaired: invalid polygon ({reason}) repaired with make_valid; check the boundary"
+            note = str(messages.geometry_repaired(reason))
             cols["warnings"][row] = note + (" | " + cols["warnings"][row] if cols["warnings"][row] else "")
     bar.close()
     out = gdf.copy()
     if "lot_id" not in out.columns:
-        out["lot_id"] = pd.Series(_lot_ids(gdf), index=out.index, dtype=object)
+        out["lot_id"] = pd.Series(lot_ids(gdf), index=out.index, dtype=object)
     for name, values in cols.items():
         target = name if name not in gdf.columns else f"lotrate_{name}"
         out[target] = pd.Series(values, index=out.index, dtype=values.dtype)
     return out
 
 
-def _feature_props(row: dict[str, Any]) -> dict[str, Any]:
-    """Lot file properties from a table row: dates to ISO text, nested values stored as JSON text decoded."""
-    import pandas as pd
-
-    props: dict[str, Any] = {}
-    for key, value in row.items():
-        if key == "geometry":
-            continue
-        if not isinstance(value, (dict, list)) and pd.isna(value):
-            value = None
-        elif isinstance(value, (pd.Timestamp, dt.datetime)):
-            value = value.date().isoformat()
-        elif isinstance(value, dt.date):
-            value = value.isoformat()
-        elif isinstance(value, str) and value[:1] in "{[":
-            with contextlib.suppress(json.JSONDecodeError):
-                value = json.loads(value)
-        elif hasattr(value, "item"):
-            value = value.item()  # NumPy scalar
-        props[key] = value
-    return props
 
 
-def assess_frame(
-    gdf: gpd.GeoDataFrame,
-    *,
-    rates: Any = None,
-    regions: RegionIndex | None = None,
-    zones: ZoneIndex | None = None,
-    progress: bool | None = None,
-) -> gpd.GeoDataFrame:
-    """Assess every row (lot file v1 properties as columns; nested splits may be JSON text).
-
-    Adds ``lot_id``, ``region_code``, ``district``, ``zone_kinds``, ``rate_schedule``, ``applicable``,
-    ``premium_hkd`` (decimal text), ``eligibility`` (check:status list), ``warnings`` and ``error``.
-    """
-    import pandas as pd
-    from tqdm import tqdm
-
-    from lotrate.assessment import _assess_lot, _schedules
-    from lotrate.lookup import LotFeature
-    from lotrate.lots import parse_lot
-
-    schedules = _schedules(rates)
-    idx = _regions(regions)
-    zidx = _zones(zones)
-    crs = gdf.crs.to_string() if gdf.crs is not None else None
-    if crs is None:
-        raise CRSError("the layer has no CRS; set it before assessing")
-    ids = _lot_ids(gdf)
-    show = (len(gdf) >= 2_000) if progress is None else progress
-    cols: dict[str, list[Any]] = {
-        c: []
-        for c in (
-            "region_code",
-            "district",
-            "zone_kinds",
-            "rate_schedule",
-            "applicable",
-            "premium_hkd",
-            "eligibility",
-            "warnings",
-            "error",
-        )
-    }
-    records = gdf.drop(columns=gdf.geometry.name).to_dict("records")
-    for i, (rec, geom) in enumerate(
-        tqdm(
-            list(zip(records, gdf.geometry.values)),
-            disable=not show,
-            file=sys.stderr,
-            unit="lot",
-            desc="lotrate assess",
-        )
-    ):
-        lot_id = ids[i] or f"#{i + 1}"
-        try:
-            if geom is None or geom.is_empty:
-                raise LotrateError("empty geometry: the row has no point or boundary")
-            feat = LotFeature(lot_id, shapely.geometry.mapping(geom), crs, _feature_props(rec))
-            a = _assess_lot(parse_lot(feat), schedules, idx, zidx, None)
-        except LotrateError as exc:
-            for name in cols:
-                cols[name].append(None)
-            cols["error"][-1] = str(exc)
-            continue
-        cols["region_code"].append(a.region_code)
-        cols["district"].append(a.district)
-        cols["zone_kinds"].append("; ".join(z.kind for z in a.zones))
-        cols["rate_schedule"].append(a.rate_schedule.id if a.rate_schedule else None)
-        cols["applicable"].append(a.applicable)
-        cols["premium_hkd"].append(None if a.premium_hkd is None else str(a.premium_hkd))
-        cols["eligibility"].append("; ".join(f"{c.check}:{c.status}" for c in a.eligibility))
-        cols["warnings"].append(_text_notes(a.warnings))
-        cols["error"].append(None)
-    out = gdf.copy()
-    if "lot_id" not in out.columns:
-        out["lot_id"] = pd.Series(ids, index=out.index, dtype=object)
-    for name, values in cols.items():
-        out[name if name not in gdf.columns else f"lotrate_{name}"] = pd.Series(values, index=out.index, dtype=object)
-    return out
 
 
 # --- files ------------------------------------------------------------------------------------------------
 
-WRITERS: dict[str, str] = {
-    ".gpkg": "GPKG",
-    ".geojson": "GeoJSON",
-    ".json": "GeoJSON",
-    ".fgb": "FlatGeobuf",
-    ".shp": "ESRI Shapefile",
-    ".csv": "CSV",
-    ".parquet": "Parquet",
-}
 
 
-def read_layer(path: str | os.PathLike[str], crs: str | None = None) -> gpd.GeoDataFrame:
-    """Read a layer: anything pyogrio reads, or a CSV with x/y (lon/lat, easting/northing) columns.
-
-    A CSV's CRS is ``crs`` when given, else EPSG:4326 for lon/lat names and EPSG:2326 for easting/northing.
-    """
-    import geopandas as gpd
-    import pandas as pd
-
-    p = Path(path)
-    if p.suffix.lower() == ".csv":
-        df = pd.read_csv(p)
-        lower = {c.lower(): c for c in df.columns}
-        for (xn, yn), default in XY_NAMES.items():
-            if xn in lower and yn in lower:
-                use_crs = crs or default
-                if use_crs is None:
-                    raise CRSError(f"{p.name}: columns {lower[xn]}/{lower[yn]} do not say their CRS; pass --crs")
-                xs = pd.to_numeric(df[lower[xn]], errors="coerce")
-                ys = pd.to_numeric(df[lower[yn]], errors="coerce")
-                return gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(xs, ys), crs=use_crs)
-        wkt = lower.get("geometry") or lower.get("wkt")
-        if wkt is not None:
-            if crs is None:
-                raise CRSError(f"{p.name}: WKT geometry in column {wkt!r} does not say its CRS; pass --crs")
-            return gpd.GeoDataFrame(df.drop(columns=[wkt]), geometry=gpd.GeoSeries.from_wkt(df[wkt]), crs=crs)
-        raise LayerError(
-            f"{p.name}: no coordinate columns; expected x/y, lon/lat, longitude/latitude, easting/northing, "
-            "or WKT in a geometry column"
-        )
-    import pyogrio
-
-    try:
-        gdf = gpd.read_parquet(p) if p.suffix.lower() == ".parquet" else pyogrio.read_dataframe(p)
-    except Exception as exc:
-        raise LayerError(f"{str(p)!r} cannot be read as a GIS layer: {exc}") from exc
-    if crs is not None:
-        gdf = gdf.set_crs(crs, allow_override=True)
-    return gdf
 
 
-def write_layer(gdf: gpd.GeoDataFrame, path: str | os.PathLike[str]) -> Path:
-    """Write by the output's extension: .gpkg, .geojson, .fgb, .shp, .csv (WKT geometry) or .parquet."""
-    import pandas as pd
-
-    p = Path(path)
-    ext = p.suffix.lower()
-    if ext not in WRITERS:
-        raise LayerError(f"cannot write {p.name}: use one of {', '.join(sorted(WRITERS))}")
-    p.parent.mkdir(parents=True, exist_ok=True)
-    if ext == ".parquet":
-        gdf.to_parquet(p)
-    else:
-        # nested values (lot file splits) are written as JSON text, which read_layer and assess_frame decode
-        gdf = gdf.copy()
-        for col in gdf.columns:
-            if col != gdf.geometry.name and gdf[col].dtype == object:
-                gdf[col] = gdf[col].map(lambda v: json.dumps(v) if isinstance(v, (dict, list)) else v)
-        if ext == ".csv":
-            frame = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
-            frame["geometry"] = shapely.to_wkt(np.asarray(gdf.geometry.values, dtype=object), rounding_precision=-1)
-            frame.to_csv(p, index=False)
-        else:
-            if p.exists():
-                p.unlink()
-            # FlatGeobuf's spatial index would reorder the rows: keep the input order
-            options = {"SPATIAL_INDEX": "NO"} if ext == ".fgb" else {}
-            gdf.to_file(p, driver=WRITERS[ext], **options)
-    return p
 
 
-def run_batch(
-    src: str | os.PathLike[str],
-    dst: str | os.PathLike[str],
-    *,
-    assess: bool = False,
-    crs: str | None = None,
-    rates: Any = None,
-    regions: RegionIndex | None = None,
-    zones: ZoneIndex | None = None,
-    progress: bool | None = None,
-    echo: Callable[[str], None] | None = None,
-) -> tuple[int, int]:
-    """Read ``src``, resolve (or assess) every row, write ``dst``; return (rows, rows that failed)."""
-    gdf = read_layer(src, crs)
-    out = (
-        assess_frame(gdf, rates=rates, regions=regions, zones=zones, progress=progress)
-        if assess
-        else resolve_frame(gdf, regions=regions, zones=zones, progress=progress)
-    )
-    write_layer(out, dst)
-    errors = out["error" if "error" not in gdf.columns else "lotrate_error"]
-    failed = int(errors.notna().sum())
-    if echo is not None:
-        done = out["region_code" if "region_code" not in gdf.columns else "lotrate_region_code"]
-        by_region = done.value_counts().to_dict()
-        summary = ", ".join(f"{k} {v}" for k, v in sorted(by_region.items()))
-        echo(f"lotrate: {len(out)} rows, {len(out) - failed} resolved ({summary}), {failed} failed; wrote {dst}")
-    return len(out), failed

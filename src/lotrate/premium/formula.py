@@ -20,8 +20,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from lotrate.errors import LotFileError
-from lotrate.lots import Lot
-from lotrate.rates import RateSchedule
+from lotrate.premium.lot import Lot
+from lotrate.premium.rates import RateSchedule
 from lotrate.results import RegionShare
 
 ROUNDING = "nearest HK$1, half up, applied once to the final premium"
@@ -148,7 +148,7 @@ def compute_premium(lot: Lot, shares: Sequence[RegionShare], schedule: RateSched
     --------
     >>> import datetime
     >>> from decimal import Decimal
-    >>> from lotrate.rates import schedule_for
+    >>> from lotrate.premium.rates import schedule_for
     >>> lot = Lot("KTIL 1", {}, "EPSG:4326", max_gfa_m2=Decimal(10000), gfa_after_m2={"commercial": Decimal(10000)},
     ...           private_residential_prohibited=True, gfa_before_m2={"industrial": Decimal(5000)})
     >>> b = compute_premium(lot, [RegionShare("KE", "Kowloon East", 1.0)], schedule_for(datetime.date(2024, 2, 1)))

@@ -1,6 +1,6 @@
 """Assess a lot: where it lies, whether the scheme applies, and the premium at standard rates.
 
-``assess`` takes one application (a lot file Feature, a path, a dict or a parsed :class:`~lotrate.lots.Lot`);
+``assess`` takes one application (a lot file Feature, a path, a dict or a parsed :class:`~lotrate.premium.lot.Lot`);
 ``assess_all`` takes a FeatureCollection and gives one assessment per feature.
 """
 
@@ -8,23 +8,31 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lotrate.eligibility import Check, evaluate
-from lotrate.errors import LotFileError
-from lotrate.lookup import LotFeature, read_features, resolve_geometry
-from lotrate.lots import Lot, parse_lot
-from lotrate.premium import PremiumBreakdown, compute_premium
-from lotrate.rates import RateSchedule, load_schedule, schedule_for, schedule_set
-from lotrate.results import STRADDLE_MIN_SHARE, Notice, RegionShare, Resolution, ZoneHit
+import shapely
+
+from lotrate.errors import CRSError, LotFileError, LotrateError
+from lotrate.io.lotfile import LotFeature, read_features, row_properties
+from lotrate.premium.eligibility import Check, evaluate
+from lotrate.premium.formula import PremiumBreakdown, compute_premium
+from lotrate.premium.lot import Lot, parse_lot
+from lotrate.premium.rates import RateSchedule, load_schedule, schedule_for, schedule_set
+from lotrate.resolution.frame import lot_ids, notes_text
+from lotrate.resolution.layers import Layers, pick
+from lotrate.resolution.lots import resolve_geometry
+from lotrate.results import STRADDLE_MIN_SHARE, Notice, RegionShare, Resolution, ZoneHit, html_view
 
 if TYPE_CHECKING:
-    from lotrate.regions import RegionIndex
-    from lotrate.zones import ZoneIndex
+    import geopandas as gpd
+
+    from lotrate.index.regions import RegionIndex
+    from lotrate.index.zones import ZoneIndex
 
 RatesArg = str | os.PathLike[str] | RateSchedule | Iterable[str | os.PathLike[str] | RateSchedule] | None
 
@@ -87,13 +95,11 @@ class Assessment:
             "resolution": self.resolution.to_dict(),
         }
 
-    def _repr_html_(self) -> str:  # Jupyter rich view
-        from lotrate.report import assessment_html
-
-        return assessment_html(self)
+    def _repr_html_(self) -> str:  # Jupyter rich view, drawn by lotrate.render.jupyter through the registry
+        return html_view(self)
 
 
-def _schedules(rates: RatesArg) -> tuple[RateSchedule, ...]:
+def schedules_from(rates: RatesArg) -> tuple[RateSchedule, ...]:
     if rates is None:
         return schedule_set()
     items = [rates] if isinstance(rates, (str, os.PathLike, RateSchedule)) else list(rates)
@@ -107,14 +113,14 @@ def _priced_shares(res: Resolution) -> list[RegionShare]:
     return keep or [RegionShare(res.region_code, res.region_name, 1.0)]
 
 
-def _assess_lot(
+def assess_lot(
     lot: Lot,
     schedules: tuple[RateSchedule, ...],
-    regions: RegionIndex | None,
-    zones: ZoneIndex | None,
+    layers: Layers,
     as_of: dt.date | None,
 ) -> Assessment:
-    res = resolve_geometry(lot.geometry, lot.crs, regions=regions, zones=zones)
+    """Assess one parsed lot against ``schedules`` and ``layers`` (the step every public entry point shares)."""
+    res = resolve_geometry(lot.geometry, lot.crs, layers=layers)
     checks = list(evaluate(lot, res))
     warnings = list(res.warnings)
     day = lot.pbto_accepted or as_of
@@ -176,6 +182,7 @@ def assess(
     rates: RatesArg = None,
     regions: RegionIndex | None = None,
     zones: ZoneIndex | None = None,
+    layers: Layers | None = None,
     as_of: dt.date | None = None,
 ) -> Assessment:
     """Assess one lot (a Feature, or a FeatureCollection holding one feature).
@@ -203,7 +210,7 @@ def assess(
             field="features",
             value=len(lots),
         )
-    return _assess_lot(lots[0], _schedules(rates), regions, zones, as_of)
+    return assess_lot(lots[0], schedules_from(rates), pick(layers, regions, zones), as_of)
 
 
 def assess_all(
@@ -212,8 +219,88 @@ def assess_all(
     rates: RatesArg = None,
     regions: RegionIndex | None = None,
     zones: ZoneIndex | None = None,
+    layers: Layers | None = None,
     as_of: dt.date | None = None,
 ) -> list[Assessment]:
     """One assessment per feature of a lot file (Feature or FeatureCollection)."""
-    schedules = _schedules(rates)
-    return [_assess_lot(lot, schedules, regions, zones, as_of) for lot in _lots(source)]
+    schedules = schedules_from(rates)
+    lay = pick(layers, regions, zones)
+    return [assess_lot(lot, schedules, lay, as_of) for lot in _lots(source)]
+
+
+
+
+def assess_frame(
+    gdf: gpd.GeoDataFrame,
+    *,
+    rates: Any = None,
+    regions: RegionIndex | None = None,
+    zones: ZoneIndex | None = None,
+    layers: Layers | None = None,
+    progress: bool | None = None,
+) -> gpd.GeoDataFrame:
+    """Assess every row (lot file v1 properties as columns; nested splits may be JSON text).
+
+    Adds ``lot_id``, ``region_code``, ``district``, ``zone_kinds``, ``rate_schedule``, ``applicable``,
+    ``premium_hkd`` (decimal text), ``eligibility`` (check:status list), ``warnings`` and ``error``.
+    """
+    import pandas as pd
+    from tqdm import tqdm
+
+    schedules = schedules_from(rates)
+    lay = pick(layers, regions, zones)
+    crs = gdf.crs.to_string() if gdf.crs is not None else None
+    if crs is None:
+        raise CRSError("the layer has no CRS; set it before assessing")
+    ids = lot_ids(gdf)
+    show = (len(gdf) >= 2_000) if progress is None else progress
+    cols: dict[str, list[Any]] = {
+        c: []
+        for c in (
+            "region_code",
+            "district",
+            "zone_kinds",
+            "rate_schedule",
+            "applicable",
+            "premium_hkd",
+            "eligibility",
+            "warnings",
+            "error",
+        )
+    }
+    records = gdf.drop(columns=gdf.geometry.name).to_dict("records")
+    for i, (rec, geom) in enumerate(
+        tqdm(
+            list(zip(records, gdf.geometry.values)),
+            disable=not show,
+            file=sys.stderr,
+            unit="lot",
+            desc="lotrate assess",
+        )
+    ):
+        lot_id = ids[i] or f"#{i + 1}"
+        try:
+            if geom is None or geom.is_empty:
+                raise LotrateError("empty geometry: the row has no point or boundary")
+            feat = LotFeature(lot_id, shapely.geometry.mapping(geom), crs, row_properties(rec))
+            a = assess_lot(parse_lot(feat), schedules, lay, None)
+        except LotrateError as exc:
+            for name in cols:
+                cols[name].append(None)
+            cols["error"][-1] = str(exc)
+            continue
+        cols["region_code"].append(a.region_code)
+        cols["district"].append(a.district)
+        cols["zone_kinds"].append("; ".join(z.kind for z in a.zones))
+        cols["rate_schedule"].append(a.rate_schedule.id if a.rate_schedule else None)
+        cols["applicable"].append(a.applicable)
+        cols["premium_hkd"].append(None if a.premium_hkd is None else str(a.premium_hkd))
+        cols["eligibility"].append("; ".join(f"{c.check}:{c.status}" for c in a.eligibility))
+        cols["warnings"].append(notes_text(a.warnings))
+        cols["error"].append(None)
+    out = gdf.copy()
+    if "lot_id" not in out.columns:
+        out["lot_id"] = pd.Series(ids, index=out.index, dtype=object)
+    for name, values in cols.items():
+        out[name if name not in gdf.columns else f"lotrate_{name}"] = pd.Series(values, index=out.index, dtype=object)
+    return out

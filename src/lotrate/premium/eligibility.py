@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from lotrate.lots import INDUSTRIAL_USERS, Lot
+from lotrate.premium.lot import INDUSTRIAL_USERS, Lot
 from lotrate.results import Resolution
 
 #: fn 3: a pre-1987 IB was constructed, or its plans first submitted, on or before 1 March 1987
@@ -147,7 +147,7 @@ def _zones(res: Resolution | None) -> Check:
     if not hit:
         return Check("outside_special_zones", "pass",
                      "not in a New Development Area, Pilot Scheme Area or Industrial Estate", para)
-    from lotrate.zones import consequence
+    from lotrate.messages import zone_consequence as consequence
 
     return Check("outside_special_zones", "fail", " ".join(consequence(z.kind, z.name) for z in hit), para)
 

@@ -21,54 +21,21 @@ from pathlib import Path
 import numpy as np
 import shapely
 
+from lotrate import messages
+from lotrate._data import data_path
 from lotrate.errors import LayerError
-from lotrate.regions import _read_layer, data_path
+from lotrate.index.regions import read_polygon_layer
 from lotrate.results import Notice, ZoneHit
 
-KINDS = ("NDA", "PILOT_SCHEME", "INDUSTRIAL_ESTATE")
+KINDS = messages.ZONE_KINDS
 BUILTIN_FILES = {
     "NDA": "nda.geojson",
     "PILOT_SCHEME": "pilot_scheme.geojson",
     "INDUSTRIAL_ESTATE": "industrial_estates.geojson",
 }
 
-_HKSTP_CONTACT = "HKSTP Leasing Officer, Ms Helen Chung, tel. 2629 6863, helenwk.chung@hkstp.org"
-_IE_TARGETS = (
-    "pharmaceutical, healthcare and biomedical; electronics and optical; precision engineering and assembly; "
-    "specialised manufacturing and advanced materials; information, communication and telecommunications"
-)
 
 
-def consequence(kind: str, name: str) -> str:
-    """What falling in a zone means for a PN 12/2023 application, in a surveyor's words.
-
-    Examples
-    --------
-    >>> consequence("NDA", "Kwu Tung North NDA").startswith("Kwu Tung North NDA is a New Development Area")
-    True
-    """
-    if kind == "NDA":
-        return (
-            f"{name} is a New Development Area: under PN 12/2023 para 6 (note) the PN 12/2023 standard rates do "
-            "not apply; the applicant may only opt for the standard rates for New Development Areas under "
-            "LandsD's relevant Practice Note. LandsD decides whether PN 12/2023 rates apply."
-        )
-    if kind == "PILOT_SCHEME":
-        return (
-            f"{name} lies in the Pilot Scheme Areas (pilot scheme for development of agricultural land in the "
-            "New Territories outside the NDAs, LandsD Practice Note of 28 December 2023): under PN 12/2023 para 6 "
-            "(note) its standard rates do not apply; the Pilot Scheme's own zone rates do. LandsD decides "
-            "whether PN 12/2023 rates apply."
-        )
-    if kind == "INDUSTRIAL_ESTATE":
-        return (
-            f"{name} is HKSTP Industrial Estate land, not an industrial lot under PN 12/2023 (special factories in "
-            "industrial estates are outside the scheme). Under HKSTP's IE2.0 programme HKSTP builds and lets "
-            "specialised multi-storey buildings to multiple users; a site is granted on long lease (up to June "
-            "2047) only in exceptional cases of meritorious projects; land premium and rents are market-based. "
-            f"Target industries: {_IE_TARGETS}. Contact: {_HKSTP_CONTACT}."
-        )
-    raise ValueError(f"unknown zone kind {kind!r}; expected one of {', '.join(KINDS)}")
 
 
 @dataclass(frozen=True)
@@ -87,7 +54,7 @@ class Zone:
 
 
 def _load_zones(path: Path, expected: str | None = None) -> list[Zone]:
-    props, geoms = _read_layer(path)
+    props, geoms = read_polygon_layer(path)
     zones = []
     for i, (p, g) in enumerate(zip(props, geoms), start=1):
         kind, name = p.get("kind"), p.get("name")
@@ -143,7 +110,7 @@ class ZoneIndex:
             for x0, y0, x1, y1 in [z.geometry.bounds]
         ]
         self._hit = [z.hit() for z in self.zones]
-        self._in_note = [Notice("in_zone", consequence(z.kind, z.name)) for z in self.zones]
+        self._in_note = [messages.in_zone(z.kind, z.name) for z in self.zones]
         self._bands: dict[int, tuple[shapely.Geometry, shapely.Geometry]] = {}
 
     @classmethod
@@ -178,15 +145,6 @@ class ZoneIndex:
         """Every zone as a (ZoneHit, EPSG:2326 geometry) pair, for maps."""
         return [(z.hit(), z.geometry) for z in self.zones]
 
-    def _near_notice(self, z: Zone, dist: float, inside: bool) -> Notice:
-        side = "inside" if inside else "outside"
-        approx = " (an approximate boundary)" if z.status == "approximate" else ""
-        return Notice(
-            "near_zone",
-            f"{dist:,.0f} m {side} the edge of {z.name} ({z.kind}){approx}, within its accuracy of "
-            f"{z.accuracy_m:,.0f} m: check against the official plan",
-        )
-
     def _band(self, i: int) -> tuple[shapely.Geometry, shapely.Geometry]:
         """Zone ``i`` grown and shrunk by a little more than its accuracy: only between them can a point be near."""
         if i not in self._bands:
@@ -205,7 +163,7 @@ class ZoneIndex:
         notes: list[Notice] = []
         for i in sorted(set(inside) | set(near)):
             if i in near:
-                notes.append(self._near_notice(self.zones[i], near[i], i in inside))
+                notes.append(messages.near_zone(near[i], i in inside, self.zones[i].name, self.zones[i].kind, self.zones[i].status, self.zones[i].accuracy_m))
             if i in inside:
                 hits.append(self._hit[i])
                 notes.append(self._in_note[i])
@@ -294,10 +252,10 @@ class ZoneIndex:
             share = shapely.intersection(z.geometry, geom).area / area if area > 0 else 0.0
             dist = float(shapely.distance(self._boundaries[i], geom))
             if z.accuracy_m > 0 and dist < z.accuracy_m:
-                notes.append(self._near_notice(z, dist, share > 0))
+                notes.append(messages.near_zone(dist, share > 0, z.name, z.kind, z.status, z.accuracy_m))
             if share > 0:
                 hits.append(z.hit(share))
-                notes.append(Notice("in_zone", f"{share * 100:.1f} % of the lot: " + consequence(z.kind, z.name)))
+                notes.append(messages.in_zone(z.kind, z.name, share))
         return tuple(hits), tuple(notes)
 
     @property

@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from lotrate.errors import LotFileError
-from lotrate.lookup import LotFeature
+from lotrate.io.lotfile import LotFeature
 
 FT2_PER_M2 = Decimal("10.7639104")
 #: fn 6: NOFA of Government Accommodation to GFA, 1:1.8
@@ -141,7 +141,7 @@ def parse_lot(feature: LotFeature) -> Lot:
 
     Examples
     --------
-    >>> from lotrate.lookup import read_features
+    >>> from lotrate.io.lotfile import read_features
     >>> feat = read_features({"type": "Feature", "geometry": {"type": "Point", "coordinates": [114.2235, 22.311]},
     ...     "properties": {"lot_id": "KTIL 713", "max_gfa_ft2": 107639.104, "gfa_after_m2": {"commercial": 10000}}})[0]
     >>> parse_lot(feat).max_gfa_m2 == 10000  # 107,639.104 ft2

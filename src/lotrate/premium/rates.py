@@ -20,7 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from lotrate.errors import RateNotFoundError, ScheduleError
-from lotrate.regions import REGION_CODES, data_path
+from lotrate.index.regions import REGION_CODES, data_path
 
 #: after-uses (B) and before-uses (D) a schedule prices, HK$ per m2 of GFA
 USES = ("industrial", "special_industrial", "commercial", "modern_industrial", "residential")

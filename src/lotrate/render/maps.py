@@ -16,27 +16,26 @@ Examples
 
 from __future__ import annotations
 
-import base64
 import html
 import math
-import re
 import weakref
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import shapely
 
 from lotrate.crs import HK_CRS, WGS84, geometry_to_grid
+from lotrate.render.leaflet import data_uri, leaflet_assets
+from lotrate.resolution.layers import pick
 
 if TYPE_CHECKING:
     import folium
 
-    from lotrate.regions import RegionIndex
+    from lotrate.index.regions import RegionIndex
+    from lotrate.index.zones import ZoneIndex
     from lotrate.results import Resolution
-    from lotrate.zones import ZoneIndex
 
 #: Display simplification of region and zone outlines, in metres (EPSG:2326). Far below what a map at lot
 #: scale can show next to a layer accurate to 50 m, and it keeps a report near 0.5 MB.
@@ -86,45 +85,10 @@ _BASEMAP_NAMES = {"osm": "OpenStreetMap", "landsd": "Lands Department basemap"}
 # --- Leaflet from an installed package -------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class LeafletAssets:
-    """Leaflet's script and stylesheet as text, its images inlined into the stylesheet as data URIs."""
-
-    version: str
-    js: str
-    css: str
 
 
-@lru_cache(maxsize=1)
-def leaflet_assets() -> LeafletAssets:
-    """Leaflet from the installed ``xstatic-leaflet`` package, ready to inline into one HTML file.
-
-    Examples
-    --------
-    >>> a = leaflet_assets()
-    >>> a.version.startswith("1.9"), "images/" in a.css, "</script" in a.js.lower()
-    (True, False, False)
-    """
-    import xstatic.pkg.leaflet as xleaflet
-
-    base = Path(xleaflet.BASE_DIR)
-    js = (base / "leaflet.js").read_text(encoding="utf-8")
-    css = (base / "leaflet.css").read_text(encoding="utf-8")
-    # source maps are not shipped inline: drop the pointer so a browser never asks for the file
-    js = re.sub(r"\n//# sourceMappingURL=\S+\s*$", "\n", js)
-
-    def inline(match: re.Match[str]) -> str:
-        data = base64.b64encode((base / match.group(1)).read_bytes()).decode("ascii")
-        return f"url(data:image/png;base64,{data})"
-
-    css = re.sub(r"url\((images/[\w.-]+\.png)\)", inline, css)
-    if "</script" in js.lower() or "</style" in css.lower():  # would end the inline element early
-        raise RuntimeError(f"the installed Leaflet ({base}) cannot be inlined into HTML")
-    return LeafletAssets(version=str(xleaflet.VERSION), js=js, css=css)
 
 
-def _data_uri(mime: str, text: str) -> str:
-    return f"data:{mime};base64,{base64.b64encode(text.encode('utf-8')).decode('ascii')}"
 
 
 # --- the folium boundary: EPSG:2326 in, WGS 84 GeoJSON out -----------------------------------------------
@@ -185,9 +149,8 @@ def region_features(
     >>> [f["properties"]["code"] for f in feats]
     ['HKI', 'KE', 'KW', 'NTS', 'NTN']
     """
-    from lotrate.regions import RegionIndex
 
-    idx = RegionIndex.default() if regions is None else regions
+    idx = pick(None, regions, None).regions
     cache = _REGION_CACHE.setdefault(idx, {})
     if tolerance_m not in cache:
         shapes = _display([r.geometry for r in idx.regions], tolerance_m, coverage=True)
@@ -220,11 +183,7 @@ def zone_features(zones: ZoneIndex | None = None, tolerance_m: float = DISPLAY_T
     >>> sorted(kinds)
     ['INDUSTRIAL_ESTATE', 'NDA', 'PILOT_SCHEME']
     """
-    if zones is None:
-        from lotrate.zones import ZoneIndex
-
-        zones = ZoneIndex.default()
-    idx = zones
+    idx = pick(None, None, zones).zones
     cache = _ZONE_CACHE.setdefault(idx, {})
     if tolerance_m not in cache:
         records = _zone_records(idx)
@@ -319,7 +278,7 @@ def legend_items(kinds: list[str] | None = None, regions: RegionIndex | None = N
         LegendItem(
             "Appendix II regions", "fill", REGION_COLOURS.get(r.code, _OTHER_REGION_COLOUR), f"{r.name_en} ({r.code})"
         )
-        for r in _regions(regions).regions
+        for r in pick(None, regions, None).regions.regions
     ]
     for kind in list(ZONE_STYLES) if kinds is None else kinds:
         style = ZONE_STYLES.get(kind, ZoneStyle(kind, _OTHER_ZONE.colour, _OTHER_ZONE.dash, 2.0))
@@ -455,7 +414,7 @@ def lot_map(
 
     Parameters
     ----------
-    lot : shapely geometry, GeoJSON geometry or Feature, :class:`~lotrate.lookup.LotFeature`, or None
+    lot : shapely geometry, GeoJSON geometry or Feature, :class:`~lotrate.resolution.points.LotFeature`, or None
         The lot: a point or a boundary, in ``crs``. ``None`` draws the layers over all of Hong Kong.
     crs : CRS of ``lot`` (WGS 84 by default; ``"EPSG:2326"`` for HK1980 Grid). A LotFeature brings its own.
     label : text for the lot's tooltip (default: the feature's ``lot_id``). Always shown as text.
@@ -496,8 +455,8 @@ def lot_map(
     m = folium.Map(tiles=None, control_scale=True, zoom_control=True, prefer_canvas=False)
     if offline:
         assets = leaflet_assets()
-        m.default_js = [("leaflet", _data_uri("text/javascript", assets.js))]
-        m.default_css = [("leaflet_css", _data_uri("text/css", assets.css))]
+        m.default_js = [("leaflet", data_uri("text/javascript", assets.js))]
+        m.default_css = [("leaflet_css", data_uri("text/css", assets.css))]
     else:
         m.default_js = [m.default_js[0]]  # Leaflet only: nothing here needs jQuery, Bootstrap or icon fonts
         m.default_css = [m.default_css[0]]
@@ -563,7 +522,7 @@ def lot_map(
         view = grid_lot.buffer(_fit_padding(resolution)).envelope
     else:
         m.add_child(folium.FeatureGroup(name="Lot", control=False), name="lotrate_lot")
-        view = shapely.union_all([r.geometry for r in _regions(regions).regions]).envelope
+        view = shapely.union_all([r.geometry for r in pick(None, regions, None).regions.regions]).envelope
     kinds = zone_kinds(zfeats)
     if legend:
         m.add_child(_legend(legend_html(kinds, regions)), name="lotrate_legend")
@@ -573,55 +532,5 @@ def lot_map(
     return m
 
 
-def _regions(regions: RegionIndex | None) -> RegionIndex:
-    from lotrate.regions import RegionIndex
-
-    return RegionIndex.default() if regions is None else regions
 
 
-@dataclass(frozen=True)
-class MapFragments:
-    """A rendered map cut into the pieces a page needs: ``head`` (styles), ``body`` (the div), ``script``.
-
-    Leaflet itself is not included: the page inlines :func:`leaflet_assets` once.
-    """
-
-    name: str
-    head: str
-    body: str
-    script: str
-
-
-def map_fragments(m: folium.Map) -> MapFragments:
-    """Render ``m`` for embedding in another HTML page (no Leaflet links, no page-level meta or styles).
-
-    Examples
-    --------
-    >>> f = map_fragments(lot_map())
-    >>> f.body.count(f.name), "L.map(" in f.script, "<script src" in f.head
-    (1, True, False)
-    """
-    import folium
-
-    saved = m.__dict__.get("default_js"), m.__dict__.get("default_css")
-    m.default_js, m.default_css = [], []
-    try:
-        fig = m.get_root()
-        if not isinstance(fig, folium.Figure):
-            fig = folium.Figure()
-            fig.add_child(m)
-        fig.render()
-        head = fig.header.render()
-        body = fig.html.render()
-        script = fig.script.render()
-    finally:
-        for key, value in zip(("default_js", "default_css"), saved):
-            if value is None:
-                m.__dict__.pop(key, None)
-            else:
-                setattr(m, key, value)
-    head = re.sub(r"<meta\b[^>]*>", "", head)
-    # folium sizes the whole page for a full-window map; a page that embeds the map sizes it itself
-    head = re.sub(r"<style>\s*html,\s*body\s*\{[^}]*\}\s*</style>", "", head)
-    head = re.sub(r"<style>\s*#map\s*\{[^}]*\}\s*</style>", "", head)
-    return MapFragments(name=m.get_name(), head=head, body=body, script=script)

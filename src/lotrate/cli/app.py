@@ -11,100 +11,40 @@ Exit codes
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
-import warnings
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from lotrate import __version__
+from lotrate.cli.options import (
+    EXIT_PARTIAL,
+    emit_json,
+    layer_options,
+    load_layers,
+    rate_options,
+    user_errors,
+)
 from lotrate.errors import LotrateError
 
 if TYPE_CHECKING:
-    from lotrate.regions import RegionIndex
     from lotrate.results import Resolution
-    from lotrate.zones import ZoneIndex
 
-EXIT_INPUT = 1
-EXIT_PARTIAL = 3
 log = logging.getLogger("lotrate")
-F = TypeVar("F", bound=Callable[..., Any])
 
 
-@contextmanager
-def user_errors() -> Iterator[None]:
-    """Turn a :class:`LotrateError` into one line on stderr and exit code 1 (no traceback)."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("always")
-            warnings.showwarning = _show_warning
-            yield
-    except LotrateError as exc:
-        click.echo(f"lotrate: error: {exc}", err=True)
-        sys.exit(EXIT_INPUT)
 
 
-def _show_warning(message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any) -> None:
-    click.echo(f"lotrate: warning: {message}", err=True)
 
 
-def layer_options(func: F) -> F:
-    """``--zones FILE`` (repeatable) and ``--regions FILE`` on every command that resolves lots."""
-    func = click.option(
-        "--zones",
-        "zone_files",
-        multiple=True,
-        type=click.Path(exists=True, dir_okay=False, path_type=Path),
-        help="Zone layer replacing the built-in layer of its kind (NDA, PILOT_SCHEME, INDUSTRIAL_ESTATE); repeatable.",
-    )(func)
-    func = click.option(
-        "--regions",
-        "region_file",
-        type=click.Path(exists=True, dir_okay=False, path_type=Path),
-        help="Region layer (a digitised Appendix II) replacing the built-in one.",
-    )(func)
-    return func
 
 
-def rate_options(func: F) -> F:
-    """``--rates FILE`` (repeatable) and ``--date YYYY-MM-DD`` on every command that prices lots."""
-    func = click.option(
-        "--date",
-        "as_of",
-        type=click.DateTime(formats=["%Y-%m-%d"]),
-        help="Price lots that have no pbto_accepted date at the rates of this date.",
-    )(func)
-    func = click.option(
-        "--rates",
-        "rate_files",
-        multiple=True,
-        type=click.Path(exists=True, dir_okay=False, path_type=Path),
-        help="A rate schedule file to add to the built-in ones (repeatable).",
-    )(func)
-    return func
 
 
-def load_layers(region_file: Path | None, zone_files: tuple[Path, ...]) -> tuple[RegionIndex | None, ZoneIndex | None]:
-    """Indexes for the ``--regions``/``--zones`` options (``None`` means the built-in layer)."""
-    regions = zones = None
-    if region_file is not None:
-        from lotrate.regions import RegionIndex
-
-        regions = RegionIndex.from_file(region_file)
-    if zone_files:
-        from lotrate.zones import ZoneIndex
-
-        zones = ZoneIndex.from_files(*zone_files)
-    return regions, zones
 
 
-def emit_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
 def _describe(r: Resolution, label: str | None = None) -> str:
@@ -164,15 +104,16 @@ def resolve(
       lotrate resolve 835411.43 817266.02 --crs EPSG:2326 --json
       lotrate resolve --file lots.geojson --json
     """
-    from lotrate.lookup import read_features, resolve_geometry
-    from lotrate.lookup import resolve as resolve_point
+    from lotrate.io.lotfile import read_features
+    from lotrate.resolution.lots import resolve_geometry
+    from lotrate.resolution.points import resolve as resolve_point
 
     with user_errors():
-        regions, zones = load_layers(region_file, zone_files)
+        layers = load_layers(region_file, zone_files)
         if lot_file is None:
             if x is None or y is None:
                 raise click.UsageError("give X and Y, or --file LOTS.geojson")
-            r = resolve_point(x=x, y=y, crs=crs, regions=regions, zones=zones)
+            r = resolve_point(x=x, y=y, crs=crs, layers=layers)
             emit_json(r.to_dict()) if as_json else click.echo(_describe(r))
             return
         if x is not None:
@@ -181,7 +122,7 @@ def resolve(
         results: list[dict[str, Any]] = []
         for feat in read_features(lot_file, crs=None if crs == "EPSG:4326" else crs):
             try:
-                r = resolve_geometry(feat.geometry, feat.crs, regions=regions, zones=zones)
+                r = resolve_geometry(feat.geometry, feat.crs, layers=layers)
                 row = {"lot_id": feat.lot_id, **r.to_dict(), "error": None}
                 text = _describe(r, feat.lot_id)
             except LotrateError as exc:
@@ -248,15 +189,14 @@ def assess(
       lotrate assess data/samples/sample_lots.geojson
       lotrate assess lot.geojson --json --rates rates_2025.csv
     """
-    from lotrate.assessment import assess_all
+    from lotrate.premium.assess import assess_all
 
     with user_errors():
-        regions, zones = load_layers(region_file, zone_files)
+        layers = load_layers(region_file, zone_files)
         results = assess_all(
             lot_file,
             rates=list(rate_files) or None,
-            regions=regions,
-            zones=zones,
+            layers=layers,
             as_of=as_of.date() if as_of else None,
         )
         if as_json:
@@ -309,18 +249,17 @@ def batch(
       lotrate batch points.csv -o out.csv --crs EPSG:2326
       lotrate batch applications.geojson -o assessed.parquet --assess
     """
-    from lotrate.batch import run_batch
+    from lotrate.cli.batch import run_batch
 
     with user_errors():
-        regions, zones = load_layers(region_file, zone_files)
+        layers = load_layers(region_file, zone_files)
         _rows, failed = run_batch(
             src,
             dst,
             assess=do_assess,
             crs=crs,
             rates=list(rate_files) or None,
-            regions=regions,
-            zones=zones,
+            layers=layers,
             progress=progress,
             echo=lambda msg: click.echo(msg, err=True),
         )
@@ -370,18 +309,18 @@ def report(
       lotrate report lot.geojson -o KTIL_713.html
       lotrate report data/samples/sample_lots.geojson -o reports/
     """
-    from lotrate.lookup import read_features
-    from lotrate.report import write_report, write_reports
+    from lotrate.io.lotfile import read_features
+    from lotrate.render.report import write_report
+    from lotrate.render.reportset import write_reports
 
     with user_errors():
-        regions, zones = load_layers(region_file, zone_files)
+        layers = load_layers(region_file, zone_files)
         feats = read_features(lot_file, crs=crs)
         options: dict[str, Any] = {
             "assess": not no_premium,
             "rates": list(rate_files) or None,
             "as_of": as_of.date() if as_of else None,
-            "regions": regions,
-            "zones": zones,
+            "layers": layers,
             "basemap": basemap,
         }
         if out.suffix.lower() in (".html", ".htm"):

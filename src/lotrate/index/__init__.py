@@ -1,0 +1,1 @@
+"""Spatial indexes: integer answers over raw arrays (regions, districts, zones, boundary segments)."""

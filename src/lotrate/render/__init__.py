@@ -1,0 +1,1 @@
+"""Rendering: number formats, folium maps, HTML reports, Jupyter views."""

@@ -1,0 +1,198 @@
+"""A report per lot of a lot file, and the index page linking them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from lotrate import __version__
+from lotrate.errors import LotrateError
+from lotrate.io.lotfile import read_features
+from lotrate.render.format import money, timestamp
+from lotrate.render.maps import Basemap
+from lotrate.render.pages import environment, report_css
+from lotrate.render.report import evaluate, render_page
+from lotrate.render.views import summary
+from lotrate.resolution.layers import Layers, pick
+
+if TYPE_CHECKING:
+
+    from lotrate.index.regions import RegionIndex
+    from lotrate.index.zones import ZoneIndex
+    from lotrate.io.lotfile import LotFeature
+    from lotrate.premium.assess import RatesArg
+
+
+
+
+@dataclass(frozen=True)
+class ReportEntry:
+    """One lot of a report set: its report (``None`` when the lot could not be located) and its outcome."""
+
+    lot_id: str
+    path: Path | None
+    region_code: str | None
+    district: str | None
+    status: str  # premium | not_applicable | unpriced | resolved_only | error
+    premium_hkd: Decimal | None
+    error: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "lot_id": self.lot_id,
+            "path": None if self.path is None else str(self.path),
+            "region_code": self.region_code,
+            "district": self.district,
+            "status": self.status,
+            "premium_hkd": None if self.premium_hkd is None else str(self.premium_hkd),
+            "error": self.error,
+        }
+
+
+@dataclass(frozen=True)
+class ReportSet:
+    """The reports written for a file of lots, and its index page."""
+
+    index: Path
+    entries: tuple[ReportEntry, ...]
+
+    @property
+    def failed(self) -> tuple[ReportEntry, ...]:
+        """Lots with no report, or whose premium could not be computed."""
+        return tuple(e for e in self.entries if e.error is not None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"index": str(self.index), "reports": [e.to_dict() for e in self.entries]}
+
+
+def safe_filename(lot_id: str, taken: set[str] | None = None) -> str:
+    """A file name for a lot's report: letters, digits, ``-``, ``_`` and ``.`` only, unique in ``taken``.
+
+    Examples
+    --------
+    >>> safe_filename("KTIL 713 s.A")
+    'KTIL_713_s.A.html'
+    >>> safe_filename("<img src=x onerror=alert(1)>")
+    'img_src_x_onerror_alert_1.html'
+    >>> safe_filename("../../etc/passwd")
+    'etc_passwd.html'
+    """
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", lot_id)
+    stem = re.sub(r"\.{2,}", "", stem).strip("._-")[:80] or "lot"
+    name = f"{stem}.html"
+    if taken is not None:
+        n = 2
+        while name.lower() in taken or name.lower() == "index.html":
+            name = f"{stem}-{n}.html"
+            n += 1
+        taken.add(name.lower())
+    return name
+
+
+def write_reports(
+    source: str | os.PathLike[str] | dict[str, Any] | Iterable[LotFeature],
+    out_dir: str | os.PathLike[str],
+    *,
+    assess: bool = True,
+    rates: RatesArg = None,
+    as_of: dt.date | None = None,
+    crs: Any = None,
+    regions: RegionIndex | None = None,
+    zones: ZoneIndex | None = None,
+    layers: Layers | None = None,
+    basemap: Basemap = "osm",
+    generated: dt.datetime | None = None,
+) -> ReportSet:
+    """Write one report per lot of a lot file into ``out_dir``, plus ``index.html`` linking them all.
+
+    A lot that cannot be located gets no report; its row in the index (and its entry) says why. A lot whose
+    premium cannot be computed gets a report saying why, and an entry with that ``error``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> doc = {"type": "FeatureCollection", "features": [
+    ...     {"type": "Feature", "properties": {"lot_id": "KTIL 713"},
+    ...      "geometry": {"type": "Point", "coordinates": [114.2250, 22.3130]}},
+    ...     {"type": "Feature", "properties": {"lot_id": "Macau"},
+    ...      "geometry": {"type": "Point", "coordinates": [113.5439, 22.1987]}}]}
+    >>> rs = write_reports(doc, tempfile.mkdtemp(), assess=False)
+    >>> [(e.lot_id, e.path.name if e.path else None) for e in rs.entries]
+    [('KTIL 713', 'KTIL_713.html'), ('Macau', None)]
+    """
+    lay = pick(layers, regions, zones)
+    regions, zones = lay.regions, lay.zones
+    feats = read_features(source, crs=crs) if isinstance(source, (str, os.PathLike, dict)) else list(source)
+    if assess and rates is not None:  # read and check the schedule files once, not once per lot
+        from lotrate.premium.rates import RateSchedule, load_schedule, schedule_set
+
+        items = [rates] if isinstance(rates, (str, os.PathLike, RateSchedule)) else list(rates)
+        loaded = [r if isinstance(r, RateSchedule) else load_schedule(r) for r in items]
+        schedule_set(loaded)  # overlapping periods fail here, once, as a user error
+        rates = loaded
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    when = generated or dt.datetime.now(dt.timezone.utc)
+    taken: set[str] = set()
+    entries = []
+    for feat in feats:
+        try:
+            outcome = evaluate(
+                feat,
+                resolution=None,
+                assessment=None,
+                assess=assess,
+                rates=rates,
+                as_of=as_of,
+                regions=regions,
+                zones=zones,
+            )
+        except LotrateError as exc:
+            entries.append(ReportEntry(feat.lot_id, None, None, None, "error", None, str(exc)))
+            continue
+        path = out / safe_filename(feat.lot_id, taken)
+        path.write_text(
+            render_page(feat, outcome, regions=regions, zones=zones, basemap=basemap, generated=when), encoding="utf-8"
+        )
+        r, a = outcome.resolution, outcome.assessment
+        premium = a.premium_hkd if a is not None else None
+        status = summary(outcome)["status"]
+        entries.append(ReportEntry(feat.lot_id, path, r.region_code, r.district, status, premium, outcome.error))
+    index = out / "index.html"
+    index.write_text(_index_html(entries, when), encoding="utf-8")
+    return ReportSet(index, tuple(entries))
+
+
+_STATUS_LABEL = {
+    "premium": "premium estimated",
+    "not_applicable": "scheme not applicable",
+    "unpriced": "not priced (no PBTO date)",
+    "resolved_only": "location only",
+    "error": "error",
+}
+
+
+def _index_html(entries: Iterable[ReportEntry], when: dt.datetime) -> str:
+    rows = [
+        {
+            "lot_id": e.lot_id,
+            "href": e.path.name if e.path is not None else "",
+            "region": e.region_code or "",
+            "district": e.district or "",
+            "status": _STATUS_LABEL.get(e.status, e.status),
+            "premium": money(e.premium_hkd) if e.premium_hkd is not None else "",
+            "error": e.error or "",
+        }
+        for e in entries
+    ]
+    return (
+        environment()
+        .get_template("index.html.j2")
+        .render(rows=rows, version=__version__, generated=timestamp(when), report_css=report_css())
+    )
