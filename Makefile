@@ -27,9 +27,24 @@ lint: install
 	$(VENV)/bin/ruff check src tests scripts benchmarks
 	$(VENV)/bin/mypy
 
-# rebuild the derived layers from ../shared/data (needs the shared source files)
+# rebuild every derived layer from the vendored files in data/sources (see data/sources/README.md):
+# data/regions/{appendix_ii,districts}.geojson, then data/zones/{nda,pilot_scheme,industrial_estates}.geojson
+# (drawn over the regions), then data/samples/sample_lots.geojson; same sources give the same bytes.
+# data-check rebuilds in temporary folders and fails if any committed derived file differs by a byte.
 data: install
 	$(PY) scripts/build_regions.py
+	$(PY) scripts/build_zones.py
+	$(PY) scripts/build_samples.py
+
+.PHONY: data-check
+data-check: install
+	$(PY) scripts/build_regions.py --check
+	$(PY) scripts/build_zones.py --check
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	$(PY) -c 'import pathlib, sys; sys.path.insert(0, "scripts"); import build_samples as b; \
+	b.OUT = pathlib.Path(sys.argv[1]) / "sample_lots.geojson"; b.main()' "$$tmp" && \
+	cmp "$$tmp/sample_lots.geojson" data/samples/sample_lots.geojson && \
+	echo "up to date: data/samples/sample_lots.geojson"
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache

@@ -1,8 +1,8 @@
 """Build the Appendix II region layer and the 18-district layer from the EAC 2019 areas.
 
-Reads (never copies into the project):
-  ../shared/data/hk_dcca_2019/DCCA_2019.shp              452 constituency areas, EPSG:2326, land and sea
-  ../shared/data/hk_outline_osm_geomaps_coastline.geojson  only the Lok Ma Chau Loop piece it adds
+Reads the vendored source files (origin, licence and sha256 in data/sources/README.md):
+  data/sources/hk_dcca_2019/DCCA_2019.shp                 452 constituency areas, EPSG:2326, land and sea
+  data/sources/hk_outline_osm_geomaps_coastline.geojson   only the Lok Ma Chau Loop piece it adds
 Reads from the project:
   data/regions/district_regions.csv  district letter -> region code, names, District Lands Office
   data/regions/regions.csv           region code -> names
@@ -20,7 +20,11 @@ Steps (all in EPSG:2326, metres):
   6. Dissolve districts into regions through district_regions.csv, check the tiling, write sorted,
      fixed-format JSON so that a rebuild gives the same bytes.
 
-Run:  python scripts/build_regions.py [--shared ../shared/data] [--check]
+Run:  python scripts/build_regions.py [--sources DIR] [--out DIR] [--check]
+  --sources  folder holding hk_dcca_2019/ and the OSM outline (default data/sources)
+  --out      where to write the two GeoJSON files (default data/regions)
+  --check    write nothing; rebuild in a temporary folder and exit 1 unless the files in --out are
+             byte-identical to the rebuild
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ import argparse
 import csv
 import json
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -39,12 +44,14 @@ from shapely.geometry import MultiPolygon, Polygon
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "data" / "regions"
+SOURCES = ROOT / "data" / "sources"
+OUTPUTS = ("appendix_ii.geojson", "districts.geojson")
 GRID = 0.01  # snap to 1 cm: the EAC edges are not exactly noded
 SLIVER_M2 = 10.0
 # The Loop piece of the OSM outline lies inside this WGS 84 box (its centre is about 114.078 E, 22.520 N).
 LOOP_BOX_WGS84 = (114.060, 22.505, 114.100, 22.535)
 REGION_ACCURACY_M = 50.0
-LOOP_ACCURACY_M = 300.0  # OSM outline: mean segment about 630 m (shared/data/README.md)
+LOOP_ACCURACY_M = 300.0  # OSM outline: mean segment about 630 m (data/sources/README.md)
 SOURCE = (
     "Electoral Affairs Commission, District Council Constituency Areas 2019 (DCCA_2019.shp), "
     "HKSAR Government data under the DATA.GOV.HK terms; Lok Ma Chau Loop from the OpenStreetMap "
@@ -80,8 +87,8 @@ def _longest_edge_owner(piece: shapely.Geometry, owners: dict[str, shapely.Geome
     return max(sorted(lengths), key=lambda k: lengths[k])
 
 
-def build_districts(shared: Path) -> dict[str, shapely.Geometry]:
-    areas = pyogrio.read_dataframe(shared / "hk_dcca_2019" / "DCCA_2019.shp")
+def build_districts(sources: Path) -> dict[str, shapely.Geometry]:
+    areas = pyogrio.read_dataframe(sources / "hk_dcca_2019" / "DCCA_2019.shp")
     if areas.crs is None or areas.crs.to_epsg() != 2326:
         raise SystemExit(f"DCCA_2019.shp: expected EPSG:2326, found {areas.crs}")
     letters = areas["CACODE"].str[0].to_numpy()
@@ -101,7 +108,7 @@ def build_districts(shared: Path) -> dict[str, shapely.Geometry]:
         owner = _longest_edge_owner(gap, districts)
         districts[owner] = shapely.union(districts[owner], gap, grid_size=GRID)
     # step 5: the Lok Ma Chau Loop
-    outline = pyogrio.read_dataframe(shared / "hk_outline_osm_geomaps_coastline.geojson")
+    outline = pyogrio.read_dataframe(sources / "hk_outline_osm_geomaps_coastline.geojson")
     to_grid = Transformer.from_crs("EPSG:4326", "EPSG:2326", always_xy=True)
     x0, y0 = to_grid.transform(LOOP_BOX_WGS84[0], LOOP_BOX_WGS84[1])
     x1, y1 = to_grid.transform(LOOP_BOX_WGS84[2], LOOP_BOX_WGS84[3])
@@ -150,15 +157,23 @@ def _write(path: Path, name: str, features: list[dict[str, object]]) -> None:
     path.write_text(text + "\n", encoding="utf-8")
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "data")
-    parser.add_argument("--out", type=Path, default=OUT)
-    args = parser.parse_args(argv)
+def check_same(built: Path, committed: Path, names: tuple[str, ...]) -> int:
+    """0 if every file ``names`` in ``committed`` has the bytes of the one in ``built``, else 1 (and say which)."""
+    bad = [
+        n for n in names if not (committed / n).is_file() or (committed / n).read_bytes() != (built / n).read_bytes()
+    ]
+    for n in bad:
+        print(f"differs from a rebuild: {committed / n}", file=sys.stderr)
+    if not bad:
+        print(f"up to date: {', '.join(str(committed / n) for n in names)}", file=sys.stderr)
+    return 1 if bad else 0
 
+
+def build(sources: Path, out: Path) -> None:
+    """Build both layers from the files in ``sources`` and write them into ``out``."""
     table = _read_csv(OUT / "district_regions.csv")
     region_names = {r["code"]: r for r in _read_csv(OUT / "regions.csv")}
-    districts = build_districts(args.shared)
+    districts = build_districts(sources)
     loop = districts.pop("_loop")
     _check_tiling(districts)
 
@@ -212,12 +227,25 @@ def main(argv: list[str] | None = None) -> int:
                 "geometry": _geojson_geometry(regions[code]),
             }
         )
-    args.out.mkdir(parents=True, exist_ok=True)
-    _write(args.out / "appendix_ii.geojson", "appendix_ii", region_features)
-    _write(args.out / "districts.geojson", "districts", district_features)
+    out.mkdir(parents=True, exist_ok=True)
+    _write(out / "appendix_ii.geojson", "appendix_ii", region_features)
+    _write(out / "districts.geojson", "districts", district_features)
     for f in region_features:
         p = f["properties"]
         print(f"{p['code']:4} {p['area_km2']:9.3f} km2  {', '.join(p['districts'])}", file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sources", type=Path, default=SOURCES, help="vendored source files (default data/sources)")
+    parser.add_argument("--out", type=Path, default=OUT, help="output folder (default data/regions)")
+    parser.add_argument("--check", action="store_true", help="compare a rebuild with --out; write nothing")
+    args = parser.parse_args(argv)
+    if args.check:
+        with tempfile.TemporaryDirectory() as tmp:
+            build(args.sources, Path(tmp))
+            return check_same(Path(tmp), args.out, OUTPUTS)
+    build(args.sources, args.out)
     return 0
 
 

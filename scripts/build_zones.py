@@ -1,6 +1,6 @@
 """Draw the special-zone layers (NDA, Pilot Scheme Areas, HKSTP Industrial Estates) from documented facts.
 
-No official vector boundaries are reachable (../shared/data/README.md), so each zone is an honest
+No official vector boundaries are reachable (data/sources/README.md, "Not found"), so each zone is an honest
 approximation drawn from the facts in data/zones/zone_facts.csv (one row a part: a centre, and an area or a
 radius, with its source):
   - a part with ``area_ha`` is a disc of exactly that area around the documented centre;
@@ -11,7 +11,13 @@ radius, with its source):
 Writes data/zones/nda.geojson, pilot_scheme.geojson, industrial_estates.geojson in EPSG:2326 (cm), with
 ``kind``, ``name``, ``source``, ``status`` ("approximate"), ``accuracy_m`` and ``area_ha`` on every feature.
 
-Run:  python scripts/build_zones.py [--out DIR]
+Reads only project files: data/zones/zone_facts.csv and data/regions/{appendix_ii,districts}.geojson (built
+by scripts/build_regions.py from data/sources; run that first). The INNOPARK facts are backed by the vendored
+HKSTP text, data/sources/hkstp_industrial_estates.txt.
+
+Run:  python scripts/build_zones.py [--out DIR] [--check]
+  --check  write nothing; rebuild in a temporary folder and exit 1 unless the files in --out (default
+           data/zones) are byte-identical to the rebuild
 """
 
 from __future__ import annotations
@@ -21,10 +27,11 @@ import csv
 import json
 import math
 import sys
+import tempfile
 from pathlib import Path
 
 import shapely
-from build_regions import GRID, _write
+from build_regions import GRID, _write, check_same
 from build_regions import _geojson_geometry as geojson_geometry
 from pyproj import Transformer
 from shapely.geometry import Point
@@ -102,15 +109,25 @@ def build() -> dict[str, list[dict[str, object]]]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=ROOT / "data" / "zones")
+    parser.add_argument("--out", type=Path, default=ROOT / "data" / "zones", help="output folder (default data/zones)")
+    parser.add_argument("--check", action="store_true", help="compare a rebuild with --out; write nothing")
     args = parser.parse_args(argv)
-    args.out.mkdir(parents=True, exist_ok=True)
+    if args.check:
+        with tempfile.TemporaryDirectory() as tmp:
+            write(Path(tmp))
+            return check_same(Path(tmp), args.out, tuple(FILES.values()))
+    write(args.out)
+    return 0
+
+
+def write(out: Path) -> None:
+    """Build the three zone layers and write them into ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
     for kind, features in build().items():
-        _write(args.out / FILES[kind], FILES[kind].removesuffix(".geojson"), features)
+        _write(out / FILES[kind], FILES[kind].removesuffix(".geojson"), features)
         for f in features:
             p = f["properties"]
             print(f"{kind:17} {p['name']:45} {p['area_ha']:8.1f} ha  +-{p['accuracy_m']:.0f} m", file=sys.stderr)  # type: ignore[index]
-    return 0
 
 
 if __name__ == "__main__":
