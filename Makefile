@@ -1,10 +1,10 @@
-# lotrate: make demo | make test | make bench | make lint | make install
+# lotrate: make demo | make test | make quick | make bench | make lint | make data | make wheel-check | make install
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test bench lint data clean
+.PHONY: install demo test quick bench lint data wheel-check clean
 
 install: $(STAMP)
 
@@ -19,6 +19,14 @@ demo: install
 
 test: install
 	$(PY) -m pytest
+
+# the quick subset: no headless browser, no notebooks, nothing slow (seconds, for the edit-test loop)
+quick: install
+	$(PY) -m pytest -m "not browser and not slow" -q
+
+# build the wheel, install it in a fresh venv outside the checkout and use the CLI and the library from there
+wheel-check: install
+	bash scripts/check_wheel.sh
 
 bench: install
 	$(PY) benchmarks/run.py

@@ -141,6 +141,7 @@ def test_a_user_layer_in_wgs84_loads(tmp_path: Path, region_index: RegionIndex) 
     assert user.region_codes_at(e, n).tolist() == region_index.region_codes_at(e, n).tolist()
 
 
+@pytest.mark.slow
 def test_rebuild_is_byte_identical(tmp_path: Path) -> None:
     assert (SOURCES / "hk_dcca_2019" / "DCCA_2019.shp").exists(), f"the vendored source data is missing from {SOURCES}"
     out = tmp_path / "regions"

@@ -7,7 +7,21 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from lotrate._data import data_version
+from lotrate._version import __version__
+
 _HTML_RENDERER: list[Callable[[Any], str]] = []
+
+
+def provenance() -> dict[str, str]:
+    """The versions an answer came from: the package and its data (layers, zones, rates), for every JSON answer.
+
+    Examples
+    --------
+    >>> sorted(provenance())
+    ['data', 'lotrate']
+    """
+    return {"lotrate": __version__, "data": data_version()}
 
 
 def set_html_renderer(render: Callable[[Any], str]) -> None:
@@ -140,4 +154,5 @@ class Resolution:
             "geometry_type": self.geometry_type,
             "area_m2": None if self.area_m2 is None else round(self.area_m2, 2),
             "shares": [s.to_dict() for s in self.shares],
+            "versions": provenance(),
         }
