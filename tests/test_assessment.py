@@ -42,6 +42,7 @@ def doc(coords: list[float] | None = None, geometry: dict | None = None, **props
 def test_kwun_tong_hand_computed() -> None:
     a = assess(doc())
     assert (a.region_code, a.district, a.rate_schedule.id, a.applicable) == ("KE", "Kwun Tong", "PN12/2023", True)
+    assert a.verdict == "applicable" and a.to_dict()["verdict"] == "applicable"
     assert a.premium_hkd == Decimal(450_000_000)
     d = a.to_dict()
     for key in (
@@ -50,6 +51,7 @@ def test_kwun_tong_hand_computed() -> None:
         "district",
         "zones",
         "rate_schedule",
+        "verdict",
         "applicable",
         "eligibility",
         "premium_hkd",
@@ -63,7 +65,7 @@ def test_kwun_tong_hand_computed() -> None:
 
 def test_unknown_checks_still_price_the_lot_and_say_so() -> None:
     a = assess(doc(option_submitted=None, building_completed=None))
-    assert a.applicable and a.premium_hkd == Decimal(450_000_000)
+    assert a.verdict == "unverified" and a.applicable is None and a.premium_hkd == Decimal(450_000_000)
     w = next(w for w in a.warnings if w.code == "unverified")
     assert "option_timing" in w.message and "pre_1987_building" in w.message
 
@@ -85,8 +87,10 @@ def test_failed_blocking_check_means_not_applicable() -> None:
 
 
 def test_special_industrial_under_pn_1_2021_is_out_of_scope() -> None:
-    a = assess(doc(pbto_accepted="2022-06-01", gfa_before_m2={"special_industrial": 5000}))
-    assert not a.applicable and any("special industrial" in r for r in a.reasons)
+    a = assess(doc(pbto_accepted="2022-06-01", lot_user="special_industrial", transitional=False,
+                   gfa_before_m2={"special_industrial": 5000}))
+    assert a.verdict == "not_applicable" and a.applicable is False
+    assert any("special industrial" in r for r in a.reasons) and a.instead
 
 
 def test_straddling_lot_is_apportioned_and_flagged() -> None:
@@ -137,6 +141,9 @@ def test_sample_collection_gives_one_assessment_per_lot(samples_dir: Path) -> No
     assert {a.region_code for a in results} == {"HKI", "KE", "KW", "NTS", "NTN"}
     with pytest.raises(LotFileError, match="assess_all"):
         assess(samples_dir / "sample_lots.geojson")
+    verdicts = {a.lot_id: a.verdict for a in results}
+    assert verdicts["TMTL 120"] == "applicable"  # PN 1/2021 case: the Pilot Scheme exclusion came later
+    assert verdicts["TPTL 45"] == "not_applicable" and verdicts["NKIL 5981"] == "unverified"
 
 
 def test_cli_assess_table_and_json(samples_dir: Path) -> None:

@@ -207,14 +207,29 @@ def test_missing_or_contradictory_inputs(kw: dict[str, Any], field: str) -> None
     assert info.value.field == field
 
 
-def test_special_industrial_under_pn_1_2021_has_no_rate() -> None:
+def test_special_industrial_gfa_under_pn_1_2021_takes_its_one_industrial_rate() -> None:
+    # PN 1/2021 has one before-use rate (industrial/godown); the lot's user decides scope (eligibility), not C
+    b = compute_premium(
+        lot(max_gfa_m2=D(100), gfa_after_m2={"commercial": D(100)}, gfa_before_m2={"special_industrial": D(10)}),
+        [share("KE")],
+        PN1,
+    )
+    assert b.premium_hkd == D(100 * 65_000 - 10 * 40_000) and b.before[0].rate_use == "industrial"
+    assert any("PN 1/2021 has one rate for C" in n for n in b.notes)
+
+
+def test_a_later_schedule_without_special_industrial_rates_never_guesses(tmp_path: Path) -> None:
     from lotrate.errors import ScheduleError
 
+    text = data_path("rates", "template_separate_commercial.csv").read_text().replace(",0\n", ",1000\n")
+    text = "\n".join(line for line in text.splitlines() if ",special_industrial," not in line) + "\n"
+    path = tmp_path / "s.csv"
+    path.write_text(text)
     with pytest.raises(ScheduleError, match="special industrial"):
         compute_premium(
             lot(max_gfa_m2=D(100), gfa_after_m2={"commercial": D(100)}, gfa_before_m2={"special_industrial": D(10)}),
             [share("KE")],
-            PN1,
+            load_schedule(path),
         )
 
 
@@ -288,7 +303,7 @@ def test_ga_disregard_lowers_a_by_exactly_1_8_nofa(a: Decimal, nofa: Decimal) ->
 @given(a=areas, c=areas, region=regions)
 def test_m2_and_ft2_inputs_agree(a: Decimal, c: Decimal, region: str) -> None:
     from lotrate.io.lotfile import read_features
-    from lotrate.premium.lot import FT2_PER_M2, parse_lot
+    from lotrate.premium.lot import M2_PER_FT2, parse_lot
 
     def parsed(props: dict[str, Any]) -> Lot:
         doc = {
@@ -298,8 +313,9 @@ def test_m2_and_ft2_inputs_agree(a: Decimal, c: Decimal, region: str) -> None:
         }
         return parse_lot(read_features(doc)[0])
 
-    m2 = parsed({"max_gfa_m2": str(a), "gfa_before_m2": {"industrial": str(c)}})
-    ft2 = parsed({"max_gfa_ft2": str(a * FT2_PER_M2), "gfa_before_ft2": {"industrial": str(c * FT2_PER_M2)}})
+    # a and c in square feet; the same areas in m2 at 1 ft = 0.3048 m exactly
+    ft2 = parsed({"max_gfa_ft2": str(a), "gfa_before_ft2": {"industrial": str(c)}})
+    m2 = parsed({"max_gfa_m2": str(a * M2_PER_FT2), "gfa_before_m2": {"industrial": str(c * M2_PER_FT2)}})
     assert (
         compute_premium(m2, [share(region)], PN12).premium_hkd
         == compute_premium(ft2, [share(region)], PN12).premium_hkd
