@@ -15,6 +15,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
+from lotrate._version import __version__
 from lotrate.errors import (
     CoordinateError,
     CoordinateOrderError,
@@ -34,8 +35,6 @@ from lotrate.errors import (
 )
 from lotrate.results import set_html_renderer
 
-__version__ = "0.2.0"
-
 # public name -> module that defines it
 _LAZY = {
     "data_path": "lotrate._data",
@@ -54,8 +53,12 @@ _LAZY = {
     "Notice": "lotrate.results",
     "assess": "lotrate.premium.assess",
     "assess_all": "lotrate.premium.assess",
+    "assess_each": "lotrate.premium.assess",
+    "LotFailure": "lotrate.premium.assess",
     "assess_frame": "lotrate.premium.assess",
     "Assessment": "lotrate.premium.assess",
+    "compare": "lotrate.premium.scenarios",
+    "timeline": "lotrate.premium.timeline",
     "load_schedule": "lotrate.premium.rates",
     "schedule_for": "lotrate.premium.rates",
     "RateSchedule": "lotrate.premium.rates",
@@ -69,8 +72,10 @@ if TYPE_CHECKING:
     from lotrate.index.regions import RegionIndex
     from lotrate.index.zones import ZoneIndex
     from lotrate.io.lotfile import read_features
-    from lotrate.premium.assess import Assessment, assess, assess_all, assess_frame
+    from lotrate.premium.assess import Assessment, LotFailure, assess, assess_all, assess_each, assess_frame
     from lotrate.premium.rates import RateSchedule, load_schedule, schedule_for
+    from lotrate.premium.scenarios import compare
+    from lotrate.premium.timeline import timeline
     from lotrate.render.maps import lot_map
     from lotrate.render.report import write_report
     from lotrate.render.reportset import write_reports
@@ -114,6 +119,7 @@ __all__ = [
     "InvalidGeometryError",
     "LayerError",
     "Layers",
+    "LotFailure",
     "LotFileError",
     "LotrateError",
     "Notice",
@@ -129,7 +135,9 @@ __all__ = [
     "__version__",
     "assess",
     "assess_all",
+    "assess_each",
     "assess_frame",
+    "compare",
     "data_path",
     "data_version",
     "load_schedule",
@@ -140,6 +148,7 @@ __all__ = [
     "resolve_geometry",
     "resolve_many",
     "schedule_for",
+    "timeline",
     "write_report",
     "write_reports",
 ]

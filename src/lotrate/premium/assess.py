@@ -162,6 +162,7 @@ class Assessment:
             "rate_schedule_detail": None if self.rate_schedule is None else self.rate_schedule.to_dict(),
             "reasons": list(self.reasons),
             "resolution": self.resolution.to_dict(),
+            "versions": provenance(),
             "verdict_text": self.verdict_text,
             "instead": self.instead,
             "unverified_checks": list(self.unverified_checks),

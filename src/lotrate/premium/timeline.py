@@ -41,6 +41,7 @@ from typing import Any
 
 from lotrate.errors import LotFileError, LotrateError
 from lotrate.premium.assess import RatesArg, schedules_from
+from lotrate.premium.eligibility import is_transitional
 from lotrate.premium.lot import Lot
 from lotrate.premium.rates import RateSchedule, schedule_for
 from lotrate.premium.scenarios import hk_today, lots_of
@@ -158,7 +159,7 @@ def _enquiry(lot: Lot, today: dt.date) -> Event:
     sent = lot.enquiry_submitted
     pbto = lot.pbto_accepted
     by: dt.date | None
-    if lot.transitional:  # para 10
+    if is_transitional(lot):  # para 10
         by, para = TRANSITIONAL_ENQUIRY_BY, "para 10"
         what = f"Enquiry Form (Appendix III) with all supporting documents, transitional case: by {_day(by)}"
         missed = "LandsD need not inform the GFA figure of C before the Option deadline of 28 February 2024 (para 10)"
@@ -168,7 +169,7 @@ def _enquiry(lot: Lot, today: dt.date) -> Event:
                 "initial administrative fee")
         missed = ("LandsD informs the GFA figure of C with the PBTO only if the Enquiry Form came in time; otherwise "
                   "the Option must be decided without it (para 7)")
-    kept = ("LandsD informs the GFA figure of C by a separate letter with the PBTO (para 7)" if not lot.transitional
+    kept = ("LandsD informs the GFA figure of C by a separate letter with the PBTO (para 7)" if not is_transitional(lot)
             else "LandsD informs the GFA figure of C before the Option deadline (para 10)")
     if sent is not None:
         late = by is not None and sent > by
@@ -189,7 +190,7 @@ def _option(lot: Lot, today: dt.date) -> Event:
     kept = ("the Option is irreversible: no appeal against the premium offered under the BBTO, and the fees are "
             "forfeited if the lease modification does not proceed (para 4)")
     by: dt.date | None
-    if lot.transitional:
+    if is_transitional(lot):
         by, para = TRANSITIONAL_OPTION_BY, "para 10"
         what = f"Option Form (Appendix I), transitional case: by {_day(by)}, once, without resubmitting"
         missed = ("the transitional invitation lapses: to opt later, resubmit the application and pay the fees "
@@ -213,7 +214,7 @@ def _option(lot: Lot, today: dt.date) -> Event:
 
 def _transitional(lot: Lot, today: dt.date) -> list[Event]:
     bbto_accepted = _date_prop(lot, "bbto_accepted")
-    if lot.transitional:
+    if is_transitional(lot):
         events = [Event(PN_DATE, "PN 12/2023 issued: on-going special-industrial applications with the PBTO "
                         "accepted, or the BBTO issued but its premium not accepted, are invited to opt once", "para 10",
                         "info", "no new application or administrative fee is needed for this one invitation",
@@ -248,7 +249,7 @@ def _premium_offer(lot: Lot, today: dt.date) -> list[Event]:
         events.append(Event(issued, f"Premium offer under the BBTO issued{after}", "para 8", _recorded(issued, today),
                             "the premium at standard rates is not negotiable (para 5) and, once opted, not open to "
                             "appeal (para 4)", "premium_offer"))
-    elif pbto is not None and not lot.transitional:
+    elif pbto is not None and not is_transitional(lot):
         due = pbto + dt.timedelta(days=PREMIUM_OFFER_DAYS)  # para 8: five weeks
         late_option = lot.option_submitted is not None and lot.option_submitted > pbto
         if late_option:
