@@ -273,10 +273,16 @@ def test_transitional_dates_of_para_10() -> None:
     assert (ev["option_form"].date, ev["option_form"].paragraph) == (dt.date(2024, 2, 28), "para 10")
     assert "premium_offer" not in ev
     assert events(timeline(special, today=dt.date(2024, 3, 1))[0])["option_form"].status == "overdue"
-    # not flagged transitional, but a special-industrial PBTO accepted before the PN: a hint
-    early = lot(lot_user="special_industrial", pbto_accepted="2023-10-02")
-    hint = events(timeline(early, today=dt.date(2024, 1, 1))[0])
-    assert hint["pn_issued"].status == "info" and "transitional" in hint["pn_issued"].consequence
+    # not flagged, but a special-industrial lot whose PBTO was accepted before the PN is a para 10 case
+    # (premium.eligibility.is_transitional); `transitional: false` in the lot file says otherwise
+    early = lot(lot_user="special_industrial", gfa_before_m2={"special_industrial": 10800}, pbto_accepted="2023-10-02",
+                option_submitted=None)
+    detected = events(timeline(early, today=dt.date(2024, 1, 1))[0])
+    assert (detected["option_form"].date, detected["option_form"].paragraph) == (dt.date(2024, 2, 28), "para 10")
+    declined = events(timeline(lot(lot_user="special_industrial", gfa_before_m2={"special_industrial": 10800},
+                                   pbto_accepted="2023-10-02", option_submitted=None, transitional=False),
+                                  today=dt.date(2024, 1, 1))[0])
+    assert declined["option_form"].paragraph == "paras 4, 11"
 
 
 def test_next_rate_review(table_2024: Path) -> None:
