@@ -31,7 +31,9 @@ def test_resolve_point_text() -> None:
 
 def test_resolve_point_json_keys() -> None:
     code, out, err = run("resolve", "835411.431", "817266.016", "--crs", "EPSG:2326", "--json")
-    assert code == 0 and err == ""
+    assert code == 0 and err == (
+        "lotrate: layers used: regions built-in; NDA, PILOT_SCHEME, INDUSTRIAL_ESTATE zones built-in\n"
+    )
     data = json.loads(out)
     assert data["region_code"] == "KW" and data["district"] == "Yau Tsim Mong"
     for key in ("region_code", "region_name", "district", "zones", "boundary_distance_m", "warnings"):

@@ -62,6 +62,18 @@ class LayerError(LotrateError):
     """A region or zone layer file that is missing, corrupt or of the wrong kind."""
 
 
+# --- files in and out -------------------------------------------------------------------------------------
+
+
+class InputError(LotrateError):
+    """An input file that cannot be read as given: missing, a folder or a device, too large, nested too
+    deeply, or not UTF-8 text."""
+
+
+class OutputError(LotrateError):
+    """An output that would replace its input or an existing file, or that could not be written."""
+
+
 # --- lots, rates, eligibility -----------------------------------------------------------------------------
 
 
@@ -90,11 +102,13 @@ __all__ = [
     "EmptyGeometryError",
     "GeometryError",
     "GeometryRepairWarning",
+    "InputError",
     "InvalidCoordinateError",
     "InvalidGeometryError",
     "LayerError",
     "LotFileError",
     "LotrateError",
+    "OutputError",
     "OutsideHongKongError",
     "RateNotFoundError",
     "ScheduleError",

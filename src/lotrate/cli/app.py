@@ -7,6 +7,7 @@ Exit codes
    no rate schedule covers, ... (the message on stderr says what and how to fix it)
 2  command-line usage error (unknown option, missing argument)
 3  a file was processed but some of its lots or rows could not be resolved (see their ``error``)
+4  a bug in lotrate (a traceback is printed; please report it)
 """
 
 from __future__ import annotations
@@ -18,15 +19,22 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from lotrate import __version__
+from lotrate import messages
+from lotrate._data import data_version
+from lotrate._version import __version__
+from lotrate.cli.kit import compare, forms, timeline
 from lotrate.cli.options import (
     EXIT_PARTIAL,
+    LotrateGroup,
+    OutputPath,
+    check_report_output,
     emit_json,
     layer_options,
     load_layers,
     rate_options,
     user_errors,
 )
+from lotrate.cli.rates import rates_group, schema_command, template_group
 from lotrate.errors import LotrateError
 
 if TYPE_CHECKING:
@@ -62,15 +70,21 @@ def _describe(r: Resolution, label: str | None = None) -> str:
         lines.append(f"  zone: {z.name} ({z.kind}, {z.status})")
     for w in r.warnings:
         lines.append(f"  warning: {w}")
-    return "\n".join(lines)
+    return "\n".join(messages.printable(line) for line in lines)  # lot ids and layer names never forge lines
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "--version", prog_name="lotrate")
+@click.group(cls=LotrateGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(
+    __version__, "--version", prog_name="lotrate", message=f"%(prog)s %(version)s (data {data_version()})"
+)
 @click.option("-v", "--verbose", count=True, help="More log output on stderr.")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
 def main(verbose: int, quiet: bool) -> None:
-    """Appendix II region, special zones and PN 12/2023 standard-rate premium for Hong Kong industrial lots."""
+    """Appendix II region, special zones and PN 12/2023 standard-rate premium for Hong Kong industrial lots.
+
+    Docs: see the docs/ folder of the lotrate source (index.md, lot-file.md, outputs.md, cli.md, rates.md,
+    layers.md, python.md).
+    """
     level = logging.ERROR if quiet else (logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING)
     logging.basicConfig(level=level, stream=sys.stderr, format="lotrate: %(levelname)s: %(message)s")
 
@@ -82,7 +96,7 @@ def main(verbose: int, quiet: bool) -> None:
 @click.option(
     "--file",
     "lot_file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=click.Path(exists=True, path_type=Path),
     help="A lot file (GeoJSON Feature or FeatureCollection) instead of X Y.",
 )
 @click.option("--json", "as_json", is_flag=True, help="JSON on stdout (DESIGN section 7 keys).")
@@ -108,7 +122,7 @@ def resolve(
     from lotrate.resolution.lots import resolve_geometry
     from lotrate.resolution.points import resolve as resolve_point
 
-    with user_errors():
+    with user_errors(lot_file):
         layers = load_layers(region_file, zone_files)
         if lot_file is None:
             if x is None or y is None:
@@ -128,7 +142,7 @@ def resolve(
             except LotrateError as exc:
                 failed += 1
                 row = {"lot_id": feat.lot_id, "region_code": None, "error": str(exc)}
-                text = f"{feat.lot_id}: error: {exc}"
+                text = f"{messages.printable(feat.lot_id)}: error: {messages.one_line(exc)}"
             results.append(row)
             if not as_json:
                 click.echo(text)
@@ -144,22 +158,43 @@ def _money(value: object) -> str:
 
 
 def assessment_table(assessments: list[Any]) -> str:
-    """A readable table of assessments (lot, region, schedule, applicable, premium, a note)."""
-    head = ["lot", "region", "district", "schedule", "applies", "premium", "note"]
+    """A readable table of assessments: lot, region, schedule, verdict, premium, a note.
+
+    The verdict is ``applicable``, ``not applicable`` (the note says why and where the lot goes instead) or
+    ``unverified`` (the premium is an estimate resting on the checks the note names); a lot that could not be
+    assessed shows ``error`` and its message.
+    """
+    head = ["lot", "region", "district", "schedule", "verdict", "premium", "note"]
     rows = []
     for a in assessments:
+        if getattr(a, "error", None) is not None and not hasattr(a, "eligibility"):
+            rows.append([a.lot_id, "-", "-", "-", "error", "-", str(a.error)])
+            continue
         failed = [c for c in a.eligibility if c.status == "fail" and c.blocking]
-        unknown = [c.check for c in a.eligibility if c.status == "unknown"]
+        unknown = [c.check for c in a.eligibility if c.status == "unknown" and c.blocking]
+        notes = []
         if failed:
-            zones = [f"{z.name} ({z.kind})" for z in a.zones]
-            note = "not applicable: " + ", ".join(zones or [c.check for c in failed])
-        elif a.breakdown is not None and a.breakdown.estimate:
-            note = "estimate: the lot straddles regions"
+            zone_failed = any(c.check == "outside_special_zones" for c in failed)
+            zones = [f"{z.name} ({z.kind})" for z in a.zones] if zone_failed else []
+            notes.append("not applicable: " + ", ".join(zones + [c.check for c in failed
+                                                                 if c.check != "outside_special_zones"]))
+            instead = getattr(a, "instead", [])
+            if instead:
+                notes.append("instead: " + "; ".join(f"{r['label']} ({r['paragraph']})" for r in instead))
         else:
-            note = "unverified: " + ", ".join(unknown) if unknown else ""
+            if unknown:
+                notes.append("unverified, an estimate: " + ", ".join(unknown))
+            if a.breakdown is not None and a.breakdown.estimate:
+                rng = a.breakdown.premium_range
+                notes.append(
+                    "estimate: the lot straddles regions, A and C apportioned by area"
+                    + (f"; by region {_money(rng[0])} to {_money(rng[1])}" if rng else "")
+                )
         schedule = a.rate_schedule.id if a.rate_schedule else "-"
-        applies = "yes" if a.applicable else "no"
-        rows.append([a.lot_id, a.region_code, a.district, schedule, applies, _money(a.premium_hkd), note])
+        verdict = str(getattr(a, "verdict", None) or ("applicable" if a.applicable else "not_applicable"))
+        rows.append([a.lot_id, a.region_code, a.district, schedule, verdict.replace("_", " "), _money(a.premium_hkd),
+                     "; ".join(notes)])
+    rows = [[messages.printable(c) for c in r] for r in rows]  # lot ids and layer names never forge rows
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
 
     def fmt(r: list[str]) -> str:
@@ -170,51 +205,84 @@ def assessment_table(assessments: list[Any]) -> str:
 
 
 @main.command()
-@click.argument("lot_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("lot_file", type=click.Path(exists=True, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="JSON on stdout (DESIGN section 7 keys).")
+@click.option(
+    "--crs",
+    default=None,
+    help="CRS of a lot file with no crs member, or of a spreadsheet's x/y columns (e.g. EPSG:2326 for HK1980 Grid).",
+)
 @rate_options
 @layer_options
 def assess(
     lot_file: Path,
     as_json: bool,
+    crs: str | None,
     rate_files: tuple[Path, ...],
     as_of: Any,
     region_file: Path | None,
     zone_files: tuple[Path, ...],
 ) -> None:
-    """Assess the lots of LOT_FILE (lot file format v1): region, zones, eligibility and premium (PN 12/2023).
+    """Assess the lots of LOT_FILE: region, zones, eligibility, verdict and premium (PN 12/2023).
+
+    LOT_FILE is a lot file (GeoJSON Feature or FeatureCollection, format v1) or a spreadsheet (.csv, .xlsx) with
+    a row per lot and flat columns (gfa_after_commercial_m2, ...). Lot by lot: a lot that cannot be assessed is
+    reported with its error and the others are assessed (exit code 3). Rate schedules: the built-in ones, those
+    named in LOTRATE_RATES, and --rates.
 
     \b
     Examples:
       lotrate assess data/samples/sample_lots.geojson
       lotrate assess lot.geojson --json --rates rates_2025.csv
+      lotrate assess lots.xlsx --crs EPSG:2326
     """
-    from lotrate.premium.assess import assess_all
+    from lotrate.premium.assess import LotFailure, assess_each
 
-    with user_errors():
+    with user_errors(lot_file):
         layers = load_layers(region_file, zone_files)
-        results = assess_all(
+        results = assess_each(
             lot_file,
             rates=list(rate_files) or None,
             layers=layers,
             as_of=as_of.date() if as_of else None,
+            crs=crs,
         )
+        failed = [r for r in results if isinstance(r, LotFailure)]
+        if len(results) == 1 and failed:
+            raise failed[0].exception
         if as_json:
             data = [a.to_dict() for a in results]
             emit_json(data[0] if len(data) == 1 else data)
         else:
             click.echo(assessment_table(results))
+        for f in failed:
+            click.echo(f"lotrate: error: {messages.printable(f.lot_id)}: {messages.one_line(f.error)}", err=True)
+        if failed:
+            click.echo(f"lotrate: {len(failed)} of {len(results)} lots could not be assessed", err=True)
+            sys.exit(EXIT_PARTIAL)
 
 
 @main.command()
-@click.argument("src", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("src", type=click.Path(exists=True, path_type=Path))
 @click.option(
     "-o",
     "--output",
     "dst",
     required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Output layer; its extension picks the format (.gpkg .geojson .fgb .shp .csv .parquet).",
+    type=OutputPath(path_type=Path),
+    help="Output layer; its extension picks the format (.gpkg .geojson .fgb .shp .csv .parquet). Never the "
+    "input (except a GeoPackage taking a new layer); an existing file only with --overwrite.",
+)
+@click.option(
+    "--layer",
+    default=None,
+    help="GeoPackage layer to write (default: the input's name; <input layer>_lotrate when -o is the input). "
+    "The GeoPackage's other layers are kept.",
+)
+@click.option(
+    "--overwrite",
+    is_flag=True,
+    help="Replace an existing output file, or the GeoPackage layer of the same name (never the input).",
 )
 @click.option("--assess", "do_assess", is_flag=True, help="Assess every row (lot file v1 columns) as well.")
 @click.option("--crs", default=None, help="CRS of a CSV's x/y columns (default from their names).")
@@ -230,6 +298,8 @@ def assess(
 def batch(
     src: Path,
     dst: Path,
+    layer: str | None,
+    overwrite: bool,
     do_assess: bool,
     crs: str | None,
     rate_files: tuple[Path, ...],
@@ -240,8 +310,13 @@ def batch(
     """Resolve (or --assess) every row of a GIS layer SRC and write the enriched layer to -o OUT.
 
     Reads GeoPackage, Shapefile, GeoJSON, FlatGeobuf (anything pyogrio reads) or a CSV with x/y, lon/lat or
-    easting/northing columns. Every input row and column is kept, in order; rows that cannot be resolved get
-    an `error`. Exit code 3 when any row failed.
+    easting/northing columns, or WKT in a geometry column. Every input row and column is kept, in order; rows
+    that cannot be resolved get an `error`. Exit code 3 when any row failed.
+
+    Nothing is lost: the output is written to a temporary file beside it and renamed into place; an existing
+    file is replaced only with --overwrite; a GeoPackage keeps its other layers. A result column whose name an
+    input column already has (in any case) is written as lotrate_NAME, then lotrate_2_NAME, ... so a second
+    pass never overwrites the first one's results.
 
     \b
     Examples:
@@ -251,11 +326,13 @@ def batch(
     """
     from lotrate.cli.batch import run_batch
 
-    with user_errors():
+    with user_errors(src):
         layers = load_layers(region_file, zone_files)
         _rows, failed = run_batch(
             src,
             dst,
+            layer=layer,
+            overwrite=overwrite,
             assess=do_assess,
             crs=crs,
             rates=list(rate_files) or None,
@@ -268,14 +345,19 @@ def batch(
 
 
 @main.command()
-@click.argument("lot_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("lot_file", type=click.Path(exists=True, path_type=Path))
 @click.option(
     "-o",
     "--output",
     "out",
     required=True,
-    type=click.Path(path_type=Path),
+    type=OutputPath(path_type=Path),
     help="OUT.html for a file holding one lot; otherwise a folder (one report per lot plus index.html).",
+)
+@click.option(
+    "--overwrite",
+    is_flag=True,
+    help="Replace an existing OUT.html, or the index.html and same-named pages of an existing folder.",
 )
 @click.option("--crs", default=None, help="CRS of a lot file with no crs member (default WGS 84).")
 @rate_options
@@ -287,15 +369,22 @@ def batch(
     help="Map tiles: OpenStreetMap or the Lands Department's basemap (the other stays selectable).",
 )
 @click.option("--no-premium", is_flag=True, help="Locate and map the lots only; compute no premium.")
+@click.option("--firm", default=None, metavar="NAME", help="Your firm's name, on every page.")
+@click.option("--reference", default=None, metavar="REF", help="Your job reference, on every page.")
+@click.option("--logo", default=None, type=click.Path(path_type=Path), help="A logo image (PNG, JPEG, SVG), inlined.")
 @layer_options
 def report(
     lot_file: Path,
     out: Path,
+    overwrite: bool,
     crs: str | None,
     rate_files: tuple[Path, ...],
     as_of: Any,
     basemap: str,
     no_premium: bool,
+    firm: str | None,
+    reference: str | None,
+    logo: Path | None,
     region_file: Path | None,
     zone_files: tuple[Path, ...],
 ) -> None:
@@ -313,15 +402,20 @@ def report(
     from lotrate.render.report import write_report
     from lotrate.render.reportset import write_reports
 
-    with user_errors():
+    with user_errors(lot_file):
         layers = load_layers(region_file, zone_files)
         feats = read_features(lot_file, crs=crs)
+        if not (out.suffix.lower() in (".html", ".htm") and len(feats) != 1):
+            check_report_output(lot_file, out, [f.lot_id for f in feats], overwrite)
         options: dict[str, Any] = {
             "assess": not no_premium,
             "rates": list(rate_files) or None,
             "as_of": as_of.date() if as_of else None,
             "layers": layers,
             "basemap": basemap,
+            "firm": firm,
+            "reference": reference,
+            "logo": logo,
         }
         if out.suffix.lower() in (".html", ".htm"):
             if len(feats) != 1:
@@ -337,6 +431,11 @@ def report(
             if entry.path is not None:
                 click.echo(str(entry.path))
         for entry in written.failed:
-            click.echo(f"lotrate: error: {entry.lot_id}: {entry.error}", err=True)
+            lot = messages.printable(entry.lot_id)
+            click.echo(f"lotrate: error: {lot}: {messages.one_line(entry.error)}", err=True)
         if written.failed:
             sys.exit(EXIT_PARTIAL)
+
+# the decision kit (compare, timeline, forms) and the rate-schedule, schema and template commands
+for _command in (compare, timeline, forms, rates_group, schema_command, template_group):
+    main.add_command(_command)
