@@ -25,10 +25,12 @@ from lotrate.errors import (
     GeometryError,
     GeometryRepairWarning,
     InvalidCoordinateError,
+    InputError,
     InvalidGeometryError,
     LayerError,
     LotFileError,
     LotrateError,
+    OutputError,
     OutsideHongKongError,
     RateNotFoundError,
     ScheduleError,
@@ -63,6 +65,7 @@ _LAZY = {
     "schedule_for": "lotrate.premium.rates",
     "RateSchedule": "lotrate.premium.rates",
     "lot_map": "lotrate.render.maps",
+    "territory_map": "lotrate.render.maps",
     "write_report": "lotrate.render.report",
     "write_reports": "lotrate.render.reportset",
 }
@@ -76,7 +79,7 @@ if TYPE_CHECKING:
     from lotrate.premium.rates import RateSchedule, load_schedule, schedule_for
     from lotrate.premium.scenarios import compare
     from lotrate.premium.timeline import timeline
-    from lotrate.render.maps import lot_map
+    from lotrate.render.maps import lot_map, territory_map
     from lotrate.render.report import write_report
     from lotrate.render.reportset import write_reports
     from lotrate.resolution.frame import resolve_frame
@@ -116,6 +119,7 @@ __all__ = [
     "GeometryError",
     "GeometryRepairWarning",
     "InvalidCoordinateError",
+    "InputError",
     "InvalidGeometryError",
     "LayerError",
     "Layers",
@@ -123,6 +127,7 @@ __all__ = [
     "LotFileError",
     "LotrateError",
     "Notice",
+    "OutputError",
     "OutsideHongKongError",
     "RateNotFoundError",
     "RateSchedule",
@@ -148,6 +153,7 @@ __all__ = [
     "resolve_geometry",
     "resolve_many",
     "schedule_for",
+    "territory_map",
     "timeline",
     "write_report",
     "write_reports",

@@ -367,6 +367,8 @@ def lot_properties(row: dict[str, Any]) -> dict[str, Any]:
                 value=props[key],
             )
         props[key] = split
+    lot_id = props.get("lot_id")
+    check_magnitudes(props, None if lot_id is None else str(lot_id))  # 1e25 m2 is a typo, never a premium
     return props
 
 
@@ -375,10 +377,17 @@ def _sheet_records(path: Path, sheet: str | None = None) -> list[dict[str, Any]]
     if path.suffix.lower() == ".csv":
         import csv
 
+        import io
+
+        from lotrate.io.inputs import read_text
+
+        def error(message: str) -> LotFileError:
+            return LotFileError(message, field="path", value=str(path))
+
+        text = read_text(path, "lot table", error)  # the size limit, a BOM, a clear not-UTF-8 message
         try:
-            with path.open(encoding="utf-8-sig", newline="") as fh:
-                return [dict(r) for r in csv.DictReader(fh)]
-        except (OSError, UnicodeDecodeError, csv.Error) as exc:
+            return [dict(r) for r in csv.DictReader(io.StringIO(text, newline=""))]
+        except csv.Error as exc:
             raise LotFileError(f"{str(path)!r} cannot be read as CSV: {exc}", field="path", value=str(path)) from exc
     try:
         import openpyxl
