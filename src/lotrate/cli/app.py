@@ -99,7 +99,7 @@ def main(verbose: int, quiet: bool) -> None:
     type=click.Path(exists=True, path_type=Path),
     help="A lot file (GeoJSON Feature or FeatureCollection) instead of X Y.",
 )
-@click.option("--json", "as_json", is_flag=True, help="JSON on stdout (DESIGN section 7 keys).")
+@click.option("--json", "as_json", is_flag=True, help="JSON on stdout (keys in docs/outputs.md).")
 @layer_options
 def resolve(
     x: float | None,
@@ -206,7 +206,7 @@ def assessment_table(assessments: list[Any]) -> str:
 
 @main.command()
 @click.argument("lot_file", type=click.Path(exists=True, path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="JSON on stdout (DESIGN section 7 keys).")
+@click.option("--json", "as_json", is_flag=True, help="JSON on stdout (keys in docs/outputs.md).")
 @click.option(
     "--crs",
     default=None,
@@ -232,7 +232,7 @@ def assess(
 
     \b
     Examples:
-      lotrate assess data/samples/sample_lots.geojson
+      lotrate assess lots.geojson
       lotrate assess lot.geojson --json --rates rates_2025.csv
       lotrate assess lots.xlsx --crs EPSG:2326
     """
@@ -396,7 +396,7 @@ def report(
     \b
     Examples:
       lotrate report lot.geojson -o KTIL_713.html
-      lotrate report data/samples/sample_lots.geojson -o reports/
+      lotrate report lots.geojson -o reports/
     """
     from lotrate.io.lotfile import read_features
     from lotrate.render.report import write_report

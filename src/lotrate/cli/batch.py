@@ -1,6 +1,6 @@
 """``lotrate batch``: read a GIS layer, resolve or assess every row, write the result without losing anything.
 
-Nothing is lost (DESIGN section 8):
+Nothing is lost (docs/cli.md):
 
 - the output never replaces the input: ``-o`` naming the input (the same file, however spelled) is refused,
   except a GeoPackage, which then gets a new layer beside the one read;

@@ -1,4 +1,4 @@
-"""The decision kit on the command line (DESIGN section 9): ``lotrate compare``, ``timeline`` and ``forms``.
+"""The decision kit on the command line (docs/outputs.md): ``lotrate compare``, ``timeline`` and ``forms``.
 
 Data on stdout, messages on stderr. Exit codes as every verb: 0 success, 1 bad input (the message says what
 and how to fix it), 2 usage, 3 a file of several lots was processed but some lots could not be (each gets
@@ -84,7 +84,7 @@ def comparison_text(c: Any) -> str:
 
 @click.command()
 @click.argument("lot_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="JSON on stdout (DESIGN section 9 keys).")
+@click.option("--json", "as_json", is_flag=True, help="JSON on stdout (keys in docs/outputs.md).")
 @click.option(
     "--scenarios",
     "scenario_file",
@@ -112,7 +112,7 @@ def compare(
 
     \b
     Examples:
-      lotrate compare data/samples/sample_lots.geojson
+      lotrate compare lots.geojson
       lotrate compare lot.geojson --rates rates_2025.csv --scenarios schemes.json --json
     """
     from lotrate.premium.assess import schedules_from
@@ -164,7 +164,7 @@ def timeline_text(t: Any) -> str:
 @click.command()
 @click.argument("lot_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--today", type=_DATE, help="Judge the status of each step as of this date (default: today in HK).")
-@click.option("--json", "as_json", is_flag=True, help="JSON on stdout (DESIGN section 9 keys).")
+@click.option("--json", "as_json", is_flag=True, help="JSON on stdout (keys in docs/outputs.md).")
 @click.option("--ics", "ics_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the dated steps to this iCalendar file, for a diary to import.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing --ics file.")
@@ -191,7 +191,7 @@ def timeline(
     \b
     Examples:
       lotrate timeline lot.geojson --today 2024-02-01
-      lotrate timeline data/samples/sample_lots.geojson --ics deadlines.ics
+      lotrate timeline lots.geojson --ics deadlines.ics
     """
     from lotrate.premium.assess import schedules_from
     from lotrate.premium.timeline import timeline_lot, write_ics

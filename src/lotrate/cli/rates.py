@@ -1,6 +1,6 @@
 """``lotrate rates list|show|template|check``, ``lotrate schema`` and ``lotrate template lot``.
 
-Rate schedules are added without touching code or the installed package (DESIGN section 5): write a table with
+Rate schedules are added without touching code or the installed package (docs/rates.md): write a table with
 ``lotrate rates template``, fill it in from the Lands Department's publication, check it with ``lotrate rates
 check``, and name it (or its folder) in ``LOTRATE_RATES`` for every command, or pass ``--rates FILE``.
 """

@@ -142,7 +142,7 @@ class Assessment:
         return f"not applicable: {'; '.join(self.reasons)}" + (f". Instead: {goes}" if goes else "")
 
     def to_dict(self) -> dict[str, Any]:
-        """The ``assess`` JSON object (DESIGN section 7) plus a few extra keys."""
+        """The ``assess`` JSON object (docs/outputs.md) plus a few extra keys."""
         rng = self.premium_range_hkd
         return {
             "lot_id": self.lot_id,
@@ -179,7 +179,7 @@ class Assessment:
 
 @dataclass(frozen=True)
 class LotFailure:
-    """A lot of a collection that could not be assessed: its id and the error (DESIGN section 7)."""
+    """A lot of a collection that could not be assessed: its id and the error (docs/outputs.md)."""
 
     lot_id: str
     error: str

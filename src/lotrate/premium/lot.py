@@ -1,4 +1,4 @@
-"""The lot file format v1 (DESIGN section 6): parse and validate one application's properties.
+"""The lot file format v1 (docs/lot-file.md): parse and validate one application's properties.
 
 Areas are square metres; any area may instead be given in square feet with an ``_ft2`` suffix (never both for
 one field), converted exactly: 1 ft = 0.3048 m, so 1 ft2 = 0.09290304 m2. Every error names the field and

@@ -1,4 +1,4 @@
-"""Compare a lot as filed with the alternatives a surveyor can still choose before opting (DESIGN section 9).
+"""Compare a lot as filed with the alternatives a surveyor can still choose before opting (docs/outputs.md).
 
 Under PN 12/2023 the Option is irreversible (para 4), so is the alternative basis for C (para 5(iii)), and the
 rates prevailing at acceptance of the PBTO apply (para 6). :func:`compare` prices, for each lot of a lot file:
@@ -66,7 +66,7 @@ SINGLE_USES = ("commercial", "modern_industrial", "residential")
 VERDICTS = ("applicable", "unverified", "not_applicable", "not_allowed")
 C_BASES = ("certificate", "alternative")
 
-#: lot file v1 keys (DESIGN section 6) a user scenario may override; areas also with the _ft2 suffix
+#: lot file v1 keys (docs/lot-file.md) a user scenario may override; areas also with the _ft2 suffix
 _AREA_KEYS = ("max_gfa", "gfa_after", "gfa_before", "gfa_before_alternative", "ga_gfa", "ga_nofa")
 OVERRIDE_KEYS = frozenset(
     {f"{k}_{u}" for k in _AREA_KEYS for u in ("m2", "ft2")}
@@ -136,7 +136,7 @@ class Scenario:
         return self.premium_hkd is not None
 
     def to_dict(self) -> dict[str, Any]:
-        """The scenario object of the ``compare`` JSON (DESIGN section 9) plus a few extra keys."""
+        """The scenario object of the ``compare`` JSON (docs/outputs.md) plus a few extra keys."""
         return {
             "name": self.name,
             "schedule": self.schedule,
@@ -179,7 +179,7 @@ class Comparison:
         return priced[0] if priced else None
 
     def to_dict(self) -> dict[str, Any]:
-        """The ``compare`` JSON object of one lot (DESIGN section 9) plus a few extra keys."""
+        """The ``compare`` JSON object of one lot (docs/outputs.md) plus a few extra keys."""
         return {
             "lot_id": self.lot_id,
             "scenarios": [s.to_dict() for s in self.scenarios],
@@ -221,7 +221,7 @@ def load_scenarios(source: str | os.PathLike[str] | Mapping[str, Any] | list[Any
     """Named sets of lot file property overrides, from a JSON file or an object already read.
 
     Either ``{"name": {"property": value, ...}, ...}`` or ``[{"name": ..., "properties": {...}}, ...]``.
-    Keys are lot file v1 properties (DESIGN section 6); a key that is not one, or that cannot change
+    Keys are lot file v1 properties (docs/lot-file.md); a key that is not one, or that cannot change
     (``lot_id``, the geometry), is an error naming the nearest key.
 
     Examples
@@ -278,7 +278,7 @@ def load_scenarios(source: str | os.PathLike[str] | Mapping[str, Any] | list[Any
                 raise LotFileError(f"scenario {name!r}: {key!r} cannot change in a scenario", field=key)
             if key not in OVERRIDE_KEYS:
                 near = difflib.get_close_matches(str(key), sorted(OVERRIDE_KEYS), n=1, cutoff=0.6)
-                hint = f"; did you mean {near[0]!r}?" if near else "; see the lot file format (DESIGN section 6)"
+                hint = f"; did you mean {near[0]!r}?" if near else "; see the lot file format (docs/lot-file.md)"
                 raise LotFileError(f"scenario {name!r}: {key!r} is not a lot file property{hint}", field=key)
         basis = props.get("c_basis")
         if basis is not None and basis not in C_BASES:

@@ -1,6 +1,6 @@
 """The dated steps of an application under PN 12/2023, each with its paragraph, status and consequence.
 
-Events (DESIGN section 9):
+Events (docs/outputs.md):
 
 - ``enquiry_form``: the Enquiry Form (Appendix III) with its supporting documents, not later than the settlement
   of the initial administrative fee (para 7); 26 January 2024 for a transitional case (para 10);
@@ -89,7 +89,7 @@ class Timeline:
     events: tuple[Event, ...]
 
     def to_dict(self) -> dict[str, Any]:
-        """The ``timeline`` JSON object of one lot (DESIGN section 9) plus ``today`` and ``address``."""
+        """The ``timeline`` JSON object of one lot (docs/outputs.md) plus ``today`` and ``address``."""
         return {
             "lot_id": self.lot_id,
             "events": [e.to_dict() for e in self.events],
