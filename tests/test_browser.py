@@ -1,23 +1,15 @@
-"""Reports in a real browser: Debian's headless Chromium, offline, driven over the DevTools protocol.
+"""Reports, maps and views in a real browser: Debian's headless Chromium, offline, over the DevTools protocol.
 
-Chromium runs with every host name resolving to nothing (``--host-resolver-rules``), so a report that needed a
-CDN would draw no map here. The browser is driven through ``--remote-debugging-pipe`` (JSON over two file
-descriptors), so no extra Python package and no browser download is needed. Screenshots and a PDF of the
-report go to ``artifacts/`` (git-ignored) for a person to look at.
+Chromium runs with every host name resolving to nothing, so a page that needed a CDN would draw no map here
+(:mod:`support.chromium`). Screenshots and PDFs of each page type go to ``artifacts/`` (git-ignored) for a
+person to look at: the report (screen and print), a report whose scheme does not apply, the index, a saved
+``lot_map``, a ``territory_map`` and the rich views.
 
 These tests never skip: without Chromium they fail and say how to install it.
 """
 
 from __future__ import annotations
 
-import base64
-import contextlib
-import json
-import os
-import select
-import shutil
-import subprocess
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,8 +19,10 @@ import pytest
 
 from lotrate.io.lotfile import read_features
 from lotrate.render.format import money
+from lotrate.render.maps import TILE_HOSTS
 from lotrate.render.report import report_html
 from lotrate.render.reportset import write_reports
+from support.chromium import Chromium, chromium_binary, pdf_page_count, remote_urls
 
 pytestmark = pytest.mark.browser
 
@@ -38,193 +32,9 @@ SAMPLES = ROOT / "data" / "samples" / "sample_lots.geojson"
 HOSTILE_ID = "<img src=x onerror=alert(1)>"
 HOSTILE_ADDRESS = "</script><script>window.__xss = 'script'</script><img src=y onerror=\"window.__xss='img'\">"
 HOSTILE_OZP = "${window.__xss = 'template'}`\"-alert(2)-\""
-
-
-def chromium_binary() -> str:
-    """Debian's Chromium (or LOTRATE_CHROMIUM); a clear failure, never a skip, when there is none."""
-    how = "install Debian's package (`apt-get install -y chromium`, as .ci/run does) or set LOTRATE_CHROMIUM"
-    given = os.environ.get("LOTRATE_CHROMIUM")
-    if given:
-        if not (os.path.isfile(given) and os.access(given, os.X_OK)):
-            pytest.fail(f"LOTRATE_CHROMIUM={given!r} is not an executable file: {how}", pytrace=False)
-        return given
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if not found:
-        pytest.fail(f"Chromium is needed for the browser tests and was not found on PATH: {how}", pytrace=False)
-    return found
-
-
-class Chromium:
-    """Headless Chromium driven through the DevTools protocol over ``--remote-debugging-pipe``."""
-
-    def __init__(self, binary: str) -> None:
-        self.profile = tempfile.mkdtemp(prefix="lotrate-chromium-")
-        to_read, to_write = os.pipe()  # we write commands; Chromium reads them on fd 3
-        from_read, from_write = os.pipe()  # Chromium writes answers on fd 4; we read them
-
-        def child_fds() -> None:  # runs in the child before exec: put the pipe ends on fds 3 and 4
-            a, b = os.dup(to_read), os.dup(from_write)
-            os.dup2(a, 3)
-            os.dup2(b, 4)
-            os.set_inheritable(3, True)
-            os.set_inheritable(4, True)
-
-        self.stderr = tempfile.TemporaryFile()  # noqa: SIM115 (lives as long as the browser; closed in close())
-        self.proc = subprocess.Popen(
-            [
-                binary,
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--remote-debugging-pipe",
-                "--host-resolver-rules=MAP * ~NOTFOUND",  # offline: no host name resolves
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--disable-extensions",
-                "--no-first-run",
-                "--no-default-browser-check",
-                "--hide-scrollbars",
-                "--font-render-hinting=none",
-                f"--user-data-dir={self.profile}",
-                "about:blank",
-            ],
-            pass_fds=(3, 4),
-            preexec_fn=child_fds,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=self.stderr,
-        )
-        os.close(to_read)
-        os.close(from_write)
-        self._out, self._in = to_write, from_read
-        self._buf = b""
-        self._id = 0
-        self.events: list[dict[str, Any]] = []
-        self.dialogs: list[str] = []
-        self.session = ""
-
-    # -- protocol -------------------------------------------------------------------------------------
-    def _read(self, deadline: float) -> dict[str, Any]:
-        while b"\0" not in self._buf:
-            left = deadline - time.monotonic()
-            ready, _, _ = select.select([self._in], [], [], max(left, 0))
-            if not ready:
-                raise TimeoutError("Chromium did not answer in time")
-            chunk = os.read(self._in, 1 << 20)
-            if not chunk:
-                self.stderr.seek(0)
-                raise RuntimeError(f"Chromium exited: {self.stderr.read()[-2000:].decode(errors='replace')}")
-            self._buf += chunk
-        raw, self._buf = self._buf.split(b"\0", 1)
-        msg: dict[str, Any] = json.loads(raw)
-        return msg
-
-    def _post(self, method: str, params: dict[str, Any] | None, session: str | None) -> int:
-        self._id += 1
-        msg: dict[str, Any] = {"id": self._id, "method": method, "params": params or {}}
-        if session:
-            msg["sessionId"] = session
-        os.write(self._out, json.dumps(msg).encode() + b"\0")
-        return self._id
-
-    def _event(self, msg: dict[str, Any]) -> None:
-        self.events.append(msg)
-        if msg.get("method") == "Page.javascriptDialogOpening":  # an alert() ran: record it, dismiss it
-            self.dialogs.append(str(msg["params"].get("message")))
-            self._post("Page.handleJavaScriptDialog", {"accept": False}, msg.get("sessionId"))
-
-    def send(
-        self, method: str, params: dict[str, Any] | None = None, *, browser: bool = False, timeout: float = 30
-    ) -> dict[str, Any]:
-        want = self._post(method, params, None if browser else self.session)
-        deadline = time.monotonic() + timeout
-        while True:
-            msg = self._read(deadline)
-            if msg.get("id") == want:
-                if "error" in msg:
-                    raise RuntimeError(f"{method}: {msg['error']}")
-                result: dict[str, Any] = msg.get("result", {})
-                return result
-            if "method" in msg:
-                self._event(msg)
-
-    def wait_for(self, method: str, timeout: float = 20) -> dict[str, Any]:
-        for msg in self.events:
-            if msg.get("method") == method:
-                self.events.remove(msg)
-                return msg
-        deadline = time.monotonic() + timeout
-        while True:
-            msg = self._read(deadline)
-            if "method" in msg:
-                self._event(msg)
-                if msg["method"] == method:
-                    return msg
-
-    # -- page -----------------------------------------------------------------------------------------
-    def open_tab(self, width: int = 900, height: int = 1200) -> None:
-        target = self.send("Target.createTarget", {"url": "about:blank"}, browser=True)
-        self.session = self.send(
-            "Target.attachToTarget", {"targetId": target["targetId"], "flatten": True}, browser=True
-        )["sessionId"]
-        for domain in ("Page", "Runtime", "Network"):
-            self.send(f"{domain}.enable")
-        self.send(
-            "Emulation.setDeviceMetricsOverride",
-            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
-        )
-
-    def load(self, path: Path, *, has_map: bool = True) -> list[str]:
-        """Open a file and wait until Leaflet drew its vector layers; return every URL the page asked for."""
-        self.events.clear()
-        self.dialogs.clear()
-        self.send("Page.navigate", {"url": path.resolve().as_uri()})
-        self.wait_for("Page.loadEventFired")
-        deadline = time.monotonic() + 15
-        while has_map and self.js("document.querySelectorAll('path.leaflet-interactive').length") == 0:
-            if time.monotonic() > deadline:
-                break
-            time.sleep(0.1)
-        time.sleep(0.3)  # let tile errors and the last frames settle
-        self.js("0")  # drain pending events
-        return [e["params"]["request"]["url"] for e in self.events if e.get("method") == "Network.requestWillBeSent"]
-
-    def js(self, expression: str) -> Any:
-        out = self.send("Runtime.evaluate", {"expression": expression, "returnByValue": True, "awaitPromise": True})
-        if "exceptionDetails" in out:
-            raise RuntimeError(f"{expression[:60]}...: {out['exceptionDetails']}")
-        return out["result"].get("value")
-
-    def screenshot(self, path: Path, full_page: bool = True) -> Path:
-        params: dict[str, Any] = {"format": "png"}
-        if full_page:
-            height = self.js("document.documentElement.scrollHeight")
-            width = self.js("document.documentElement.scrollWidth")
-            params |= {
-                "captureBeyondViewport": True,
-                "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1},
-            }
-        data = self.send("Page.captureScreenshot", params)["data"]
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(base64.b64decode(data))
-        return path
-
-    def mouse_to(self, x: float, y: float) -> None:
-        self.send("Input.dispatchMouseEvent", {"type": "mouseMoved", "x": x, "y": y})
-
-    def close(self) -> None:
-        with contextlib.suppress(RuntimeError, TimeoutError, OSError):
-            self.send("Browser.close", browser=True, timeout=5)
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(5)
-        os.close(self._out)
-        os.close(self._in)
-        self.stderr.close()
-        shutil.rmtree(self.profile, ignore_errors=True)
+#: A4 less lotrate's page margins (13 mm top and bottom), in CSS pixels
+A4_CONTENT_HEIGHT_PX = (297 - 26) / 25.4 * 96
+A4_CONTENT_WIDTH_PX = (210 - 24) / 25.4 * 96
 
 
 @pytest.fixture(scope="module")
@@ -237,40 +47,45 @@ def chromium() -> Iterator[Chromium]:
         browser.close()
 
 
-# JavaScript run in the page: every vector layer Leaflet drew, by what it shows
+# JavaScript run in the page: every vector layer Leaflet drew in each map, by what it shows
 LAYERS_JS = """
-(() => {
-  const el = document.querySelector('.folium-map');
-  const map = el && window[el.id];
-  const out = {region: [], zone: [], lot: [], marker: 0};
+(() => [...document.querySelectorAll('.folium-map')].map(el => {
+  const map = window[el.id];
+  const out = {region: [], zone: [], band: [], label: [], lot: [], marker: 0};
   if (!map) return out;
   map.eachLayer(l => {
     const p = l.feature && l.feature.properties;
     if (!p || !l._path || !document.contains(l._path) || !(l._path.getAttribute('d') || '').length) return;
     if (p.code) out.region.push(p.code);
+    else if (p.label_only) out.label.push(p.label);
+    else if (p.band) out.band.push(p.name);
     else if (p.kind) out.zone.push(p.name);
     else { out.lot.push(p.tip_title); if (p.marker) out.marker += 1; }
   });
   return out;
-})()
+}))()
 """
 
-LOT_CENTRE_JS = """
-(() => {
-  const map = window[document.querySelector('.folium-map').id];
+#: the on-screen box of the lot's outline (or marker) in each map
+LOT_BOX_JS = """
+(() => [...document.querySelectorAll('.folium-map')].map(el => {
+  const map = window[el.id];
   let box = null;
   map.eachLayer(l => {
     const p = l.feature && l.feature.properties;
-    if (p && p.marker && l._path) box = l._path.getBoundingClientRect();
+    if (p && p.lot && l._path && (!box || !p.marker)) {
+      const r = l._path.getBoundingClientRect();
+      box = {x: r.x, y: r.y, width: r.width, height: r.height, marker: !!p.marker};
+    }
   });
-  return box && {x: box.x + box.width / 2, y: box.y + box.height / 2};
-})()
+  return box;
+}))()
 """
 
 
 @pytest.fixture(scope="module")
 def sample_reports(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    return write_reports(SAMPLES, tmp_path_factory.mktemp("reports"))
+    return write_reports(SAMPLES, tmp_path_factory.mktemp("reports"), firm="Wong & Partners", reference="J-017")
 
 
 @pytest.fixture(scope="module")
@@ -283,47 +98,80 @@ def hostile_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _expected_zone_count() -> int:
-    from lotrate.render.maps import zone_features
-
-    return len(zone_features())
+def _entry(reports: Any, lot_id: str) -> Any:
+    return next(e for e in reports.entries if e.lot_id == lot_id)
 
 
-def test_report_draws_regions_zones_and_lot_offline(chromium: Chromium, sample_reports: Any) -> None:
-    entry = next(e for e in sample_reports.entries if e.lot_id == "KTIL 713")
-    urls = chromium.load(entry.path)
+def _print_media(chromium: Chromium, on: bool) -> None:
+    """Lay the page out as Chromium prints it: print media, the width of A4 less the margins."""
+    chromium.send("Emulation.setEmulatedMedia", {"media": "print" if on else ""})
+    width = round(A4_CONTENT_WIDTH_PX) if on else 900
+    chromium.send("Emulation.setDeviceMetricsOverride",
+                  {"width": width, "height": 1200, "deviceScaleFactor": 1, "mobile": False})  # fmt: skip
+
+
+# --- the report -----------------------------------------------------------------------------------------
+
+
+def test_report_draws_both_maps_offline(chromium: Chromium, sample_reports: Any) -> None:
+    urls = chromium.load(_entry(sample_reports, "KTIL 713").path)
     assert chromium.js("typeof L !== 'undefined' && L.version") == "1.9.3"
-    layers = chromium.js(LAYERS_JS)
-    assert sorted(layers["region"]) == ["HKI", "KE", "KW", "NTN", "NTS"]
-    assert len(layers["zone"]) == _expected_zone_count() > 0
-    assert layers["lot"] == ["KTIL 713", "KTIL 713"] and layers["marker"] == 1  # boundary and its marker
-    # nothing but the page itself, inlined data and basemap tiles was requested: no CDN, no fonts
-    remote = [u for u in urls if not u.startswith(("file:", "data:"))]
+    site, context = chromium.js(LAYERS_JS)
+    for layers in (site, context):
+        assert sorted(layers["region"]) == ["HKI", "KE", "KW", "NTN", "NTS"]
+        assert len(layers["zone"]) == 16 and len(layers["band"]) == 16
+    assert site["lot"] == ["KTIL 713"] and site["marker"] == 0  # the outline at site scale
+    assert context["lot"] == ["KTIL 713", "KTIL 713"] and context["marker"] == 1  # and a dot in context
+    remote = remote_urls(urls)
     assert remote, "the basemap should at least try to load tiles"
     assert all(u.startswith("https://tile.openstreetmap.org/") for u in remote), remote
     assert chromium.dialogs == []
     chromium.screenshot(ARTIFACTS / "report_KTIL_713.png")
 
 
-def test_report_shows_the_premium_and_the_computation(chromium: Chromium, sample_reports: Any) -> None:
-    entry = next(e for e in sample_reports.entries if e.lot_id == "KTIL 713")
+def test_site_view_shows_the_lot_outline(chromium: Chromium, sample_reports: Any) -> None:
+    chromium.load(_entry(sample_reports, "KTIL 713").path)
+    site, context = chromium.js(LOT_BOX_JS)
+    assert not site["marker"] and site["width"] > 80 and site["height"] > 60  # a 1,200 m² lot, drawn large
+    assert context["width"] < 20  # in context it is a dot
+    legend = chromium.js("document.querySelector('#legend').innerText")
+    assert "The lot (boundary)" in legend
+    assert chromium.js("document.querySelector('#legend .legend-item:last-child polygon') !== null")
+
+
+def test_report_shows_verdict_premium_and_computation(chromium: Chromium, sample_reports: Any) -> None:
+    entry = _entry(sample_reports, "KTIL 713")
     assert entry.status == "premium" and entry.premium_hkd is not None
     chromium.load(entry.path)
     assert chromium.js("document.querySelector('#premium').textContent.trim()") == money(entry.premium_hkd)
+    assert chromium.js("document.querySelector('#verdict').textContent.trim()") == "Scheme applies"
     rows = chromium.js("[...document.querySelectorAll('#computation-table tbody tr')].map(r => r.innerText)")
     assert any(r.startswith("A") for r in rows) and any("para 5" in r for r in rows)
-    checks = chromium.js("document.querySelectorAll('#eligibility tr.check').length")
-    assert checks >= 4
+    assert chromium.js("document.querySelectorAll('#eligibility tr.check').length") >= 4
+    assert chromium.js("getComputedStyle(document.querySelector('#watermark')).position") == "fixed"
+    assert chromium.js("document.querySelector('#firm').textContent") == "Wong & Partners"
 
 
-def test_not_applicable_lot_says_why(chromium: Chromium, sample_reports: Any) -> None:
-    entry = next(e for e in sample_reports.entries if e.lot_id == "TPTL 45")  # Tai Po INNOPARK
+def test_not_applicable_lot_says_why_with_its_approximate_zone(chromium: Chromium, sample_reports: Any) -> None:
+    entry = _entry(sample_reports, "TPTL 45")  # Tai Po INNOPARK
     assert entry.status == "not_applicable"
     chromium.load(entry.path)
     assert chromium.js("document.querySelector('#premium')") is None
-    status = chromium.js("document.querySelector('#premium-status').textContent")
-    assert "not applicable" in status.lower()
+    assert chromium.js("document.querySelector('#verdict').textContent") == "Scheme not applicable"
     assert "Industrial Estate" in chromium.js("document.querySelector('#zones').innerText")
+    # the approximate zone is a hatched, dashed band, labelled with its accuracy
+    bands = chromium.js(
+        "[...document.querySelectorAll('path.leaflet-interactive')].filter(p => "
+        "(p.getAttribute('fill') || '').startsWith('url(#lotrate-hatch-') && p.getAttribute('stroke-dasharray'))"
+        ".length"
+    )
+    assert bands >= 2  # in both maps
+    assert chromium.js("document.querySelector('#lotrate-patterns pattern') !== null")
+    labels = chromium.js("[...document.querySelectorAll('.lotrate-label')].map(l => l.textContent)")
+    assert "approximate, about 200 m" in labels
+    assert "Industrial Estate (INNOPARK): approximate, about 200 m" in chromium.js(
+        "document.querySelector('#legend').innerText"
+    )
     chromium.screenshot(ARTIFACTS / "report_TPTL_45.png")
 
 
@@ -335,11 +183,11 @@ def test_hostile_text_stays_inert(chromium: Chromium, hostile_report: Path) -> N
     assert chromium.js("document.querySelector('#address').textContent") == HOSTILE_ADDRESS
     assert HOSTILE_ID in chromium.js("document.title")
     assert chromium.js("document.querySelectorAll('img[onerror], img[src=x], img[src=y]').length") == 0
-    assert chromium.js("document.querySelectorAll('script').length") == 3  # Leaflet, map set-up, map script
+    assert chromium.js("document.querySelectorAll('script:not([type=\"application/json\"])').length") == 7
     assert HOSTILE_OZP in chromium.js("document.querySelector('#particulars').innerText")
-    # hover the lot: its tooltip shows the id as text, and still nothing runs
-    centre = chromium.js(LOT_CENTRE_JS)
-    chromium.mouse_to(centre["x"], centre["y"])
+    # hover the lot in the site map: its tooltip shows the id as text, and still nothing runs
+    box = chromium.js(LOT_BOX_JS)[0]
+    chromium.mouse_to(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     time.sleep(0.3)
     tip = chromium.js("(document.querySelector('.leaflet-tooltip') || {}).textContent || ''")
     assert tip.startswith(HOSTILE_ID)
@@ -348,49 +196,151 @@ def test_hostile_text_stays_inert(chromium: Chromium, hostile_report: Path) -> N
     chromium.screenshot(ARTIFACTS / "report_hostile.png", full_page=False)
 
 
-def test_index_links_every_report(chromium: Chromium, sample_reports: Any) -> None:
-    chromium.load(sample_reports.index, has_map=False)
+# --- print -------------------------------------------------------------------------------------------------
+
+STANDARD = ["KTIL 713", "NKIL 4745", "KIL 9030", "CWIL 88", "AIL 384", "KCTL 371", "STTL 325", "TPTL 12"]
+
+
+def test_standard_lots_print_on_two_a4_pages(chromium: Chromium, sample_reports: Any) -> None:
+    counts = {}
+    for lot_id in [e.lot_id for e in sample_reports.entries]:
+        entry = _entry(sample_reports, lot_id)
+        chromium.load(entry.path)
+        pdf = chromium.print_pdf()
+        assert pdf.startswith(b"%PDF")
+        counts[lot_id] = pdf_page_count(pdf)
+        if lot_id == "KTIL 713":
+            (ARTIFACTS / "report_KTIL_713.pdf").write_bytes(pdf)
+    assert all(counts[k] == 2 for k in STANDARD), counts  # page 1 alone, then the rest on page 2
+    assert all(n <= 3 for n in counts.values()), counts  # zones, unverified checks: never more than three
+
+
+def test_page_one_stands_alone(chromium: Chromium, sample_reports: Any) -> None:
+    for lot_id in ("KTIL 713", "AIL 384", "TPTL 45", "NKIL 5981"):
+        chromium.load(_entry(sample_reports, lot_id).path)
+        _print_media(chromium, True)
+        try:
+            time.sleep(0.2)
+            height = chromium.js("document.querySelector('#page-1').getBoundingClientRect().height")
+            assert height <= A4_CONTENT_HEIGHT_PX, (lot_id, height)
+            inside = chromium.js(
+                "['#lot-id', '#address', '#verdict', '.region-name', '#site-map .folium-map', "
+                "'#context-map .folium-map', '#legend'].map(s => !!document.querySelector('#page-1 ' + s))"
+            )
+            assert all(inside), (lot_id, inside)
+            priced = chromium.js("!!document.querySelector('#page-1 #premium')")
+            assert priced == (lot_id != "TPTL 45")
+            if priced:
+                assert chromium.js("!!document.querySelector('#page-1 #computation-table')")
+            styles = chromium.js(
+                "[getComputedStyle(document.querySelector('#page-2')).breakBefore, "
+                "getComputedStyle(document.querySelector('#computation-table tr, #eligibility tr')).breakInside, "
+                "getComputedStyle(document.querySelector('.leaflet-control-zoom')).display]"
+            )
+            assert styles == ["page", "avoid", "none"]  # page 2 starts a page; no row is split
+            if lot_id == "KTIL 713":
+                chromium.screenshot(ARTIFACTS / "report_KTIL_713_print.png")
+        finally:
+            _print_media(chromium, False)
+
+
+# --- the index ---------------------------------------------------------------------------------------------
+
+
+def test_index_links_sorts_and_maps_every_lot(chromium: Chromium, sample_reports: Any) -> None:
+    urls = chromium.load(sample_reports.index, ready="document.querySelector('#overview canvas') !== null")
     links = chromium.js("[...document.querySelectorAll('table a')].map(a => a.getAttribute('href'))")
     assert links == [e.path.name for e in sample_reports.entries if e.path is not None]
     assert all((sample_reports.index.parent / href).exists() for href in links)
-
-
-def test_report_prints_on_a4(chromium: Chromium, sample_reports: Any) -> None:
-    entry = next(e for e in sample_reports.entries if e.lot_id == "STTL 325")
-    chromium.load(entry.path)
-    pdf = base64.b64decode(
-        chromium.send("Page.printToPDF", {"preferCSSPageSize": True, "printBackground": True})["data"]
+    dots = chromium.js(
+        "(() => { const map = window[document.querySelector('#overview .folium-map').id]; let n = 0; "
+        "map.eachLayer(l => { if (l.feature && l.feature.properties.tip_title && !l.feature.properties.code) n++; });"
+        " return n; })()"
     )
-    assert pdf.startswith(b"%PDF")
-    pages = pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages")
-    assert 1 <= pages <= 4
-    (ARTIFACTS / "report_STTL_325.pdf").write_bytes(pdf)
-    chromium.send("Emulation.setEmulatedMedia", {"media": "print"})
-    try:
-        assert chromium.js("getComputedStyle(document.querySelector('.leaflet-control-zoom')).display") == "none"
-        assert len(chromium.js(LAYERS_JS)["region"]) == 5
-        chromium.screenshot(ARTIFACTS / "report_STTL_325_print.png")
-    finally:
-        chromium.send("Emulation.setEmulatedMedia", {"media": ""})
+    assert dots == len(sample_reports.entries)
+    legend = chromium.js("document.querySelector('.lotrate-legend').innerText")
+    assert "Scheme applies" in legend and "Scheme not applicable" in legend and "Unverified" in legend
+    assert all(u.startswith(TILE_HOSTS) for u in remote_urls(urls))
+    premiums = "[...document.querySelectorAll('#lots tbody tr')].map(r => r.cells[4].dataset.sort)"
+    chromium.js("document.querySelectorAll('#lots th button')[4].click()")
+    asc = [float(v) for v in chromium.js(premiums) if v]
+    assert asc == sorted(asc) and len(asc) >= 9
+    chromium.js("document.querySelectorAll('#lots th button')[4].click()")
+    desc = [float(v) for v in chromium.js(premiums) if v]
+    assert desc == sorted(desc, reverse=True)
+    chromium.js("document.querySelectorAll('#lots th button')[1].click()")
+    addresses = chromium.js("[...document.querySelectorAll('#lots tbody tr')].map(r => r.cells[1].textContent)")
+    assert addresses == sorted(addresses, key=str.lower)
+    chromium.load(sample_reports.index, ready="document.querySelector('#overview canvas') !== null")
+    chromium.screenshot(ARTIFACTS / "index.png")
 
 
-def test_saved_folium_map_draws_offline(chromium: Chromium, tmp_path: Path) -> None:
+# --- maps and views -----------------------------------------------------------------------------------------
+
+
+def test_saved_lot_map_draws_offline_at_site_scale(chromium: Chromium, tmp_path: Path) -> None:
     from lotrate.render.maps import lot_map
 
     path = tmp_path / "map.html"
     lot_map(read_features(SAMPLES)[0]).save(str(path))
     urls = chromium.load(path)
-    layers = chromium.js(LAYERS_JS)
-    assert len(layers["region"]) == 5 and layers["zone"] and layers["marker"] == 1
-    assert chromium.js("document.querySelector('.lotrate-legend').innerText").count("(") >= 5  # legend on the map
+    layers = chromium.js(LAYERS_JS)[0]
+    assert len(layers["region"]) == 5 and layers["zone"] and layers["lot"] == ["KTIL 713"]
+    assert chromium.js("document.querySelector('.lotrate-legend').innerText").count("(") >= 2
+    inset = chromium.js("document.querySelectorAll('.lotrate-inset path').length")
+    assert inset >= 6  # the overview inset: the regions and the lot's dot
     assert all(u.startswith(("file:", "data:", "https://tile.openstreetmap.org/")) for u in urls), urls
+    chromium.screenshot(ARTIFACTS / "lot_map.png", full_page=False)
+
+
+def test_territory_map_draws_every_lot(chromium: Chromium, tmp_path: Path) -> None:
+    import geopandas as gpd
+
+    from lotrate.premium.assess import assess_frame
+    from lotrate.render.maps import territory_map
+
+    lots = gpd.read_file(SAMPLES)
+    assessed = assess_frame(lots)
+    path = tmp_path / "territory.html"
+    territory_map(assessed, by="verdict").save(str(path))
+    urls = chromium.load(path, ready="document.querySelector('canvas') !== null")
+    legend = chromium.js("document.querySelector('.lotrate-legend').innerText")
+    assert "Scheme applies" in legend
+    assert all(u.startswith(("file:", "data:", *TILE_HOSTS)) for u in urls), urls
+    chromium.screenshot(ARTIFACTS / "territory_map.png", full_page=False)
+
+
+def test_rich_views_show_the_site_map_and_align_their_tables(chromium: Chromium, tmp_path: Path) -> None:
+    from lotrate.premium.assess import assess
+    from lotrate.resolution.lots import resolve_geometry
+
+    feat = read_features(SAMPLES)[0]
+    a = assess(feat)
+    r = resolve_geometry(feat.geometry)
+    for name, view in (("assessment", a._repr_html_()), ("resolution", r._repr_html_())):
+        path = tmp_path / f"{name}.html"
+        path.write_text(f"<!DOCTYPE html><meta charset='utf-8'><body style='margin:12px'>{view}</body>",
+                        encoding="utf-8")  # fmt: skip
+        chromium.load(path, ready="document.readyState === 'complete'")
+        deadline = time.monotonic() + 10
+        frame = "document.querySelector('iframe').contentDocument"
+        while not chromium.js(f"{frame} && {frame}.querySelectorAll('path.leaflet-interactive').length > 0"):
+            assert time.monotonic() < deadline, f"the map of the {name} view did not draw"
+            time.sleep(0.2)
+        if name == "assessment":
+            aligns = chromium.js(
+                "[...document.querySelectorAll('.lotrate-assessment table:last-of-type tr:nth-child(2) td')]"
+                ".map(td => getComputedStyle(td).textAlign)"
+            )
+            assert aligns[:2] == ["left", "left"] and aligns[2:5] == ["right", "right", "right"]
+        chromium.screenshot(ARTIFACTS / f"rich_view_{name}.png")
 
 
 def test_landsd_basemap_option_asks_the_government_tiles(chromium: Chromium, tmp_path: Path) -> None:
     path = tmp_path / "landsd.html"
     path.write_text(report_html(read_features(SAMPLES)[1], basemap="landsd"), encoding="utf-8")
     urls = chromium.load(path)
-    remote = [u for u in urls if not u.startswith(("file:", "data:"))]
+    remote = remote_urls(urls)
     assert remote and all(u.startswith("https://mapapi.geodata.gov.hk/gs/api/v1.0.0/xyz/") for u in remote)
     assert any("/xyz/basemap/WGS84/" in u for u in remote) and any("/xyz/label/hk/en/WGS84/" in u for u in remote)
     assert "Map information from Lands Department" in chromium.js(

@@ -24,12 +24,17 @@ from lotrate.render.maps import (
     LANDSD_LABEL_TILES,
     OSM_TILES,
     REGION_COLOURS,
+    ZONE_STYLE_LIST,
     ZONE_STYLES,
     legend_html,
     legend_items,
     lot_map,
     region_features,
+    site_view,
+    territory_map,
     to_wgs84_geojson,
+    zone_band,
+    zone_band_features,
     zone_features,
 )
 
@@ -178,15 +183,18 @@ def test_user_zone_layer_is_drawn_with_its_names_as_data() -> None:
 # --- the map ---------------------------------------------------------------------------------------------
 
 
-def test_map_has_regions_zones_lot_and_legend(ktil: Any) -> None:
+def test_map_has_regions_zones_lot_legend_and_inset(ktil: Any) -> None:
     m = lot_map(ktil)
-    for name in ("lotrate_regions", "lotrate_zones", "lotrate_lot", "lotrate_legend"):
+    for name in ("lotrate_regions", "lotrate_zones", "lotrate_lot", "lotrate_legend", "lotrate_inset"):
         assert name in m._children
     assert len(_layer_data(m, "lotrate_regions")["features"]) == 5
-    assert len(_layer_data(m, "lotrate_zones")["features"]) == len(zone_features())
+    zones = _layer_data(m, "lotrate_zones")["features"]
+    assert len(zones) == len(zone_features()) + len(zone_band_features())  # no band near KTIL 713: no label
     lot = _layer_data(m, "lotrate_lot")["features"]
-    assert [f["geometry"]["type"] for f in lot] == ["Polygon", "Point"]  # the boundary and a marker on it
-    assert all(f["properties"]["tip_title"] == "KTIL 713" for f in lot)
+    assert [f["geometry"]["type"] for f in lot] == ["Polygon"]  # at site scale, the outline
+    context = _layer_data(lot_map(ktil, view="context"), "lotrate_lot")["features"]
+    assert [f["geometry"]["type"] for f in context] == ["Polygon", "Point"]  # and a marker when it is small
+    assert all(f["properties"]["tip_title"] == "KTIL 713" for f in lot + context)
 
 
 def test_each_region_has_its_own_colour_and_zones_are_outlined_by_kind(ktil: Any) -> None:
@@ -219,7 +227,7 @@ def test_view_widens_to_show_a_close_boundary(ktil: Any) -> None:
     near = dataclasses.replace(r, boundary_distance_m=2000.0)
     spans = []
     for res in (None, near):
-        m = lot_map(ktil, resolution=res)
+        m = lot_map(ktil, resolution=res, view="context")
         (s, _w), (n, _e) = _fit_bounds(m)
         spans.append(n - s)
     assert spans[1] > spans[0] * 2
@@ -230,19 +238,50 @@ def test_tooltips_are_text_not_html() -> None:
     html = _rendered(m)
     assert HOSTILE not in html  # the id travels as JSON data with < and > escaped
     assert json.dumps(HOSTILE).replace("<", "\\u003c").replace(">", "\\u003e") in html
-    assert "textContent = p.tip_title" in html
+    assert 'el("strong", p.tip_title' in html and "innerHTML" not in html.split("window.lotrate = {")[0][-20000:]
     assert "GeoJsonTooltip" not in html and ".innerHTML=table" not in html
 
 
+def test_no_text_reaches_a_script() -> None:
+    """Every text is JSON data in a <script type="application/json">; the executable scripts hold none."""
+    label = "{{ 6*7 }} </script> 觀塘"
+    html = _rendered(lot_map({"type": "Point", "coordinates": [114.2250, 22.3130]}, label=label))
+    blocks = re.findall(r'<script type="application/json" id="([\w-]+)">(.*?)</script>', html, re.S)
+    assert len(blocks) >= 4  # regions, zones, lot, legend (and the inset's marker)
+    assert any(label in json.dumps(json.loads(b), ensure_ascii=False) for _, b in blocks)
+    executable = re.sub(r'<script type="application/json".*?</script>', "", html, flags=re.S)
+    assert "6*7" not in executable and "觀塘" not in executable and "</script> " not in executable
+
+
 def test_legend_lists_regions_zone_kinds_and_lot_and_escapes_text(regions: RegionIndex) -> None:
-    items = legend_items(["NDA", "INDUSTRIAL_ESTATE"], regions)
-    assert [i.shape for i in items] == ["fill"] * 5 + ["line", "line", "lot"]
+    items = legend_items(None, regions, kinds=["NDA", "INDUSTRIAL_ESTATE"])
+    assert [i.shape for i in items] == ["fill"] * 5 + ["band", "band", "polygon"]
+    assert [i.label for i in items][5:7] == [
+        "New Development Area: approximate, about 300 to 800 m",
+        "Industrial Estate (INNOPARK): approximate, about 200 m",
+    ]
     hostile = RegionIndex(
         [dataclasses.replace(r, name_en=HOSTILE if r.code == "KE" else r.name_en) for r in regions.regions],
         regions.districts,
     )
-    html = legend_html([], hostile)
+    html = legend_html(None, hostile)
     assert HOSTILE not in html and "&lt;img src=x onerror=alert(1)&gt; (KE)" in html
+
+
+def test_legend_symbol_matches_the_lot_geometry(ktil: Any) -> None:
+    assert legend_items(lot="point")[-1].shape == "point"
+    assert legend_items(lot="polygon")[-1].shape == "polygon"
+    point = lot_map({"type": "Point", "coordinates": [114.2250, 22.3130]})
+    assert point._children["lotrate_legend"].items[-1].label == "The lot (point)"
+    assert lot_map(ktil)._children["lotrate_legend"].items[-1].label == "The lot (boundary)"
+
+
+def test_legend_lists_only_what_an_extent_shows(ktil: Any) -> None:
+    from lotrate.crs import geometry_to_grid
+
+    lot = geometry_to_grid(ktil.geometry, ktil.crs)
+    items = legend_items(within=lot.buffer(500).envelope)
+    assert [i.label for i in items] == ["Kowloon East (KE)", "The lot (boundary)"]
 
 
 def test_basemaps_osm_default_landsd_option_with_attributions(ktil: Any) -> None:
@@ -281,6 +320,140 @@ def test_map_fragments_for_embedding(ktil: Any) -> None:
     assert "lotrate_legend" not in m._children
     # rendering fragments leaves the map itself self-contained for save()
     assert "data:text/javascript;base64," in _rendered(m)
+
+
+# --- site scale, approximate zones ---------------------------------------------------------------------------
+
+
+def test_site_view_shows_the_lot_outline_at_site_scale(ktil: Any) -> None:
+    from lotrate.crs import geometry_to_grid
+
+    lot = geometry_to_grid(ktil.geometry, ktil.crs)
+    view = site_view(lot)
+    assert view.contains(lot)
+    x0, _, x1, _ = shapely.bounds(view)
+    lx0, _, lx1, _ = shapely.bounds(lot)
+    assert 0.3 < (lx1 - lx0) / (x1 - x0) < 0.6  # the outline fills about half of the map
+    (s, _), (n, _) = _fit_bounds(lot_map(ktil))
+    assert (n - s) * 111_000 < 200  # about 120 m across: a site plan, not a district map
+    (s, _), (n, _) = _fit_bounds(lot_map({"type": "Point", "coordinates": [114.2250, 22.3130]}))
+    assert 150 < (n - s) * 111_000 < 300
+
+
+def test_approximate_zones_are_bands_as_wide_as_their_accuracy() -> None:
+    from lotrate.index.zones import ZoneIndex
+
+    idx = ZoneIndex.default()
+    bands = zone_band_features(idx)
+    assert len(bands) == sum(1 for z in idx.zones if z.status != "official") > 0
+    for feat, zone in zip(bands, [z for z in idx.zones if z.status != "official"]):
+        band = zone_band(zone.geometry, zone.accuracy_m)
+        assert band.contains(zone.geometry.boundary)
+        edge = shapely.points(shapely.get_coordinates(band.boundary))
+        half = shapely.distance(zone.geometry.boundary, edge).max()  # the band reaches accuracy/2 each side
+        assert half == pytest.approx(zone.accuracy_m / 2, rel=0.02)
+        style = ZONE_STYLE_LIST[feat["properties"]["s"]]
+        assert style["hatch"] and style["dashArray"]  # hatched, dashed: not drawn like a surveyed line
+        assert f"approximate, about {zone.accuracy_m:,.0f} m" in feat["properties"]["tip_text"]
+    outline = zone_features(idx)
+    assert all(ZONE_STYLE_LIST[f["properties"]["s"]]["dashArray"] for f in outline)
+
+
+def test_official_zones_keep_a_solid_outline_and_no_band() -> None:
+    from lotrate.index.zones import Zone, ZoneIndex
+
+    zone = Zone("INDUSTRIAL_ESTATE", "Official IE", "official", 0.0, "test", box(836000, 818000, 837000, 819000))
+    idx = ZoneIndex([zone])
+    assert zone_band_features(idx) == []
+    assert ZONE_STYLE_LIST[zone_features(idx)[0]["properties"]["s"]]["dashArray"] is None
+    assert [i.label for i in legend_items(idx)][-2] == "Industrial Estate (INNOPARK): official boundary"
+
+
+def test_a_band_in_view_is_labelled() -> None:
+    from lotrate.index.zones import ZoneIndex
+
+    ie = next(z for z in ZoneIndex.default().zones if z.name == "Tai Po INNOPARK")
+    edge = ie.geometry.boundary.interpolate(0.25, normalized=True)
+    m = lot_map(edge, crs="EPSG:2326")
+    labels = [
+        f["properties"]["label"] for f in _layer_data(m, "lotrate_zones")["features"] if "label" in f["properties"]
+    ]
+    assert labels == ["approximate, about 200 m"]
+
+
+# --- many lots ---------------------------------------------------------------------------------------------
+
+
+def _many(n: int) -> Any:
+    import geopandas as gpd
+
+    rng = np.random.default_rng(1)
+    e = rng.uniform(830000, 842000, n)
+    nn = rng.uniform(815000, 825000, n)
+    codes = np.array(["HKI", "KE", "KW", "NTS", "NTN"])[rng.integers(0, 5, n)]
+    applicable = np.array([True, False, None], dtype=object)[rng.integers(0, 3, n)]
+    premium = [None if a is not True else str(int(p)) for a, p in zip(applicable, rng.uniform(1e7, 9e8, n))]
+    return gpd.GeoDataFrame(
+        {
+            "lot_id": [f"L{i}" for i in range(n)],
+            "region_code": codes,
+            "applicable": applicable,
+            "premium_hkd": premium,
+            "eligibility": "",
+            "error": None,
+        },
+        geometry=gpd.points_from_xy(e, nn),
+        crs="EPSG:2326",
+    )
+
+
+@pytest.mark.parametrize("by", ["region", "verdict", "premium"])
+def test_territory_map_one_layer_legend_and_tooltips(by: str) -> None:
+    gdf = _many(300)
+    m = territory_map(gdf, by=by)
+    feats = _layer_data(m, "lotrate_lots")["features"]
+    assert len(feats) == 300 and {f["geometry"]["type"] for f in feats} == {"Point"}
+    assert [c for c in m._children if c.startswith("lotrate_")] == ["lotrate_regions", "lotrate_lots", "lotrate_legend"]
+    assert all(f["properties"]["tip_title"] == f"L{i}" for i, f in enumerate(feats))
+    legend = [i.label for i in m._children["lotrate_legend"].items]
+    if by == "region":
+        assert legend == ["Hong Kong Island (HKI)", "Kowloon East (KE)", "Kowloon West (KW)",
+                          "New Territories South (NTS)", "New Territories North (NTN)"]  # fmt: skip
+    elif by == "verdict":
+        assert legend == ["Scheme applies", "Scheme not applicable", "Unverified"]
+    else:
+        assert len(legend) == 6 and legend[-1] == "no premium" and legend[0].startswith("HK$")
+    assert m._children["lotrate_lots"].options["canvas"] is True
+
+
+@pytest.mark.slow
+def test_territory_map_is_fast_for_50k_lots() -> None:
+    import time
+
+    gdf = _many(50_000)
+    start = time.perf_counter()
+    html = _rendered(territory_map(gdf, by="premium"))
+    took = time.perf_counter() - start
+    assert took < 20, took
+    assert html.count("lotrate.geojson(") == 2  # the regions and all the lots: one layer each
+    assert len(html) < 12_000_000
+
+
+def test_territory_map_needs_an_assessment_for_verdicts() -> None:
+    import geopandas as gpd
+
+    gdf = gpd.GeoDataFrame({"lot_id": ["A"]}, geometry=[Point(114.2250, 22.3130)], crs=4326)
+    assert _layer_data(territory_map(gdf), "lotrate_lots")["features"][0]["properties"]["tip_text"].startswith(
+        "Kowloon East (KE)"
+    )
+    with pytest.raises(ValueError, match="assess_frame"):
+        territory_map(gdf, by="verdict")
+
+
+def test_territory_map_is_exported_lazily() -> None:
+    import lotrate
+
+    assert lotrate.territory_map is territory_map and "territory_map" in lotrate.__all__
 
 
 def test_whole_hong_kong_without_a_lot(regions: RegionIndex) -> None:

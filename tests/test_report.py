@@ -129,7 +129,8 @@ def test_report_is_self_contained(ktil_page: str) -> None:
     page = Page(ktil_page)
     for tag, attrs in page.tags:
         if tag in ("script", "img", "iframe", "link", "source", "video", "audio", "embed", "object"):
-            assert not attrs.get("src") and not attrs.get("href"), (tag, attrs)
+            src = attrs.get("src") or ""
+            assert (not src or src.startswith("data:")) and not attrs.get("href"), (tag, attrs)
     assert not re.search(r"url\(\s*['\"]?(https?:)?//", ktil_page)  # no remote CSS images or fonts
     assert not re.search(r"@import", ktil_page)
     assert "L.map(" in ktil_page and "Leaflet 1.9" in ktil_page  # Leaflet itself is inlined
@@ -143,6 +144,7 @@ def test_only_remote_references_are_tiles_and_attribution_links(ktil_page: str) 
         "https://www.openstreetmap.org/copyright",
         "https://api.portal.hkmapservice.gov.hk/disclaimer",
         "https://leafletjs.com",
+        "http://www.w3.org/2000/svg",  # the SVG namespace of the legend symbols: a name, never fetched
     )
     assets = leaflet_assets()  # Leaflet's own text (comments, namespaces) is checked by the browser test
     ours = ktil_page.replace(assets.js, "").replace(assets.css, "")
@@ -194,18 +196,21 @@ def test_point_near_boundary_is_flagged() -> None:
     page = Page(report_html(doc, crs="EPSG:2326", resolution=r, assess=False))
     assert r.near_boundary
     assert "Near a region boundary yes" in page.section("location")
-    assert "near_boundary" in page.section("warnings")
+    assert "Near a region boundary." in page.section("warnings")  # in words, not the code near_boundary
+    assert "near_boundary" not in page.all_text()
 
 
 def test_zone_and_its_consequence(by_id: dict[str, Any]) -> None:
     from lotrate.messages import zone_consequence as consequence
+    from lotrate.render.format import client_text
 
     r = resolve_geometry(by_id["TPTL 45"].geometry)
     assert r.zones
     zones = Page(report_html(by_id["TPTL 45"], resolution=r, assess=False)).section("zones")
     for z in r.zones:
         assert z.name in zones
-        assert re.sub(r"\s+", " ", consequence(z.kind, z.name)) in zones
+        assert re.sub(r"\s+", " ", client_text(consequence(z.kind, z.name))) in zones
+        assert "approximate, about 200 m" in zones
 
 
 def test_no_zone_says_which_layers_were_checked(ktil_page: str) -> None:
@@ -227,14 +232,19 @@ def test_resolved_only_report(by_id: dict[str, Any]) -> None:
     assert "premium" not in page.text_by_id
 
 
-def test_map_is_embedded_with_the_lot(ktil_page: str) -> None:
+def test_maps_are_embedded_with_the_lot(ktil_page: str) -> None:
     page = Page(ktil_page)
     divs = [a for t, a in page.tags if t == "div" and "folium-map" in (a.get("class") or "")]
-    assert len(divs) == 1
-    script = page.scripts[-1]
-    assert f'"{divs[0]["id"]}"' in script and "KTIL 713" in script
+    assert len(divs) == 2  # the site, and its location among the regions
+    scripts = "".join(page.scripts)
+    assert all(f'"{d["id"]}"' in scripts for d in divs)
+    data = re.findall(r'<script type="application/json" id="[\w-]+">(.*?)</script>', ktil_page, re.S)
+    assert any('"tip_title":"KTIL 713"' in d for d in data)  # the lot's id travels as data
     legend = page.section("legend")
-    assert "Kowloon East (KE)" in legend and "The lot" in legend
+    # only what the maps show (the context map reaches the harbour and Kowloon West), the lot as drawn
+    assert legend.startswith("Hong Kong Island (HKI) Kowloon East (KE) Kowloon West (KW)")
+    assert legend.endswith("The lot (boundary)") and "New Territories North" not in legend
+    assert "Special zones" not in legend and "approximate" not in legend
 
 
 # --- escaping ---------------------------------------------------------------------------------------------
@@ -249,7 +259,10 @@ def test_user_text_is_escaped_everywhere(by_id: dict[str, Any]) -> None:
     assert page.section("address") == "</script><script>alert(2)</script>"
     assert not any(t == "img" for t, _ in page.tags)
     assert not any(t == "b" for t, _ in page.tags)
-    assert len(page.scripts) == 3  # Leaflet, folium's set-up, the map: nothing injected
+    executable = [a for t, a in page.tags if t == "script" and a.get("type") != "application/json"]
+    assert len(executable) == 7  # Leaflet, and per map its helpers, set-up and script: nothing injected
+    code = re.findall(r"<script>(.*?)</script>", html.replace(leaflet_assets().js, ""), re.S)
+    assert len(code) == 7 and not any("alert" in c for c in code)  # the texts are only ever JSON data
     assert HOSTILE not in html and "<script>alert(2)" not in html
     assert f"<title>{HOSTILE.replace('<', '&lt;').replace('>', '&gt;')}" in html
 
@@ -297,7 +310,7 @@ def test_write_report_single(tmp_path: Path, by_id: dict[str, Any]) -> None:
 def test_resolution_repr_html() -> None:
     r = resolve(x=114.2250, y=22.3130)
     html = r._repr_html_()
-    assert html == resolution_html(r)
+    assert html.split("<iframe")[0] == resolution_html(r).split("<iframe")[0]  # the same view (map ids differ)
     assert "Kowloon East (KE)" in html and "Kwun Tong" in html and "<script" not in html
 
 
@@ -368,7 +381,7 @@ def test_premium_matches_the_engine_and_every_row_has_unit_and_source(by_id: dic
     assert page.section("premium") == money(a.premium_hkd) == "HK$504,000,000"
     table = page.section("computation-table")
     assert "A Maximum total GFA after the lease modification 14,400 m² para 5(i), fn 6" in table
-    assert "A × B GFA after: commercial (KE) 14,400 m² HK$65,000/m² 936,000,000 para 5(ii); para 6 (PN12/2023)" in table
+    assert "A × B GFA after: commercial (KE) 14,400 m² HK$65,000/m² 936,000,000 paras 5(ii), 6" in table
     assert "C × D Existing GFA: industrial/godown (KE) 10,800 m² HK$40,000/m² −432,000,000" in table
     assert "E Gov. Accommodation cost: none conveyed 0 para 5(v)" in table
     assert "Premium (not below zero; to the nearest HK$1) 504,000,000 para 5, fn 5" in table
@@ -380,7 +393,7 @@ def test_government_accommodation_rows(by_id: dict[str, Any]) -> None:
     table = Page(report_html(by_id["AIL 384"])).section("computation-table")
     assert "Maximum total GFA stipulated 21,600 m²" in table
     assert "less Gov. Accommodation GFA (NOFA × 1.8) −900 m² fn 6" in table  # 500 m2 NOFA x 1.8
-    assert "A Maximum total GFA after the lease modification, less Government Accommodation 20,700 m²" in table
+    assert "A Maximum total GFA after the lease modification, less Gov. Accommodation 20,700 m²" in table
     assert "E Gov. Accommodation construction cost, as conveyed −45,000,000 para 5(v)" in table
 
 
@@ -399,7 +412,7 @@ def test_rate_schedule_section_marks_the_region(by_id: dict[str, Any]) -> None:
     assert "PN12/2023: LAO Practice Note No. 12/2023, para 6" in rates and "28 Dec 2023 to 31 Mar 2024" in rates
     assert "Kowloon East (KE) ◀ 40,000 28,000 65,000 65,000 100,000" in rates
     old = Page(report_html(by_id["TMTL 120"])).section("rate-schedule")
-    assert "PN1/2021" in old and "Special industrial" not in old  # PN 1/2021 had no special industrial rate
+    assert "PN1/2021" in old and "Special ind." not in old  # PN 1/2021 had no special industrial rate
 
 
 def test_not_applicable_lot_shows_why_and_no_computation(by_id: dict[str, Any]) -> None:
@@ -407,14 +420,20 @@ def test_not_applicable_lot_shows_why_and_no_computation(by_id: dict[str, Any]) 
     assert "Scheme not applicable" in page.section("summary") and "HKSTP Industrial Estate land" in page.section(
         "summary"
     )
-    assert "premium" not in page.text_by_id and "computation-table" not in page.text_by_id
-    assert "The scheme does not apply to this lot" in page.section("computation")
+    assert "premium" not in page.text_by_id and "computation" not in page.text_by_id
+    assert page.section("verdict") == "Scheme not applicable"
+    assert page.section("premium-status") == "None at standard rates"
     assert "✗ fail" in page.section("eligibility")
+    # the zone's consequence (with HKSTP's contact) is said once, in the zones table, on page 1
+    assert page.all_text().count("helenwk.chung@hkstp.org") == 1
+    assert "helenwk.chung@hkstp.org" in page.section("page-1")
 
 
 def test_unknown_checks_are_named_in_the_summary(by_id: dict[str, Any]) -> None:
-    summary = Page(report_html(by_id["NKIL 5981"])).section("summary")
-    assert "rests on checks still unknown: use after, option timing" in summary
+    page = Page(report_html(by_id["NKIL 5981"]))
+    assert page.section("verdict") == "Unverified"
+    assert "Rests on checks still unknown: use after redevelopment, option form in time." in page.section("summary")
+    assert page.section("watermark") == "estimate unverified"
 
 
 def test_straddling_lot_is_priced_by_share(by_id: dict[str, Any]) -> None:
@@ -433,7 +452,7 @@ def test_assessment_failure_is_reported_not_raised(by_id: dict[str, Any], tmp_pa
     with pytest.warns(PremiumNotComputedWarning, match="no rate schedule covers 2025-06-01"):
         page = Page(report_html(doc))
     assert "Not computed" in page.section("summary") and "no rate schedule covers 2025-06-01" in page.section("summary")
-    assert "--rates FILE" in page.section("warnings")
+    assert "--rates" not in page.all_text() and "`" not in page.all_text()  # no command-line hints for a client
     rs = write_reports({"type": "FeatureCollection", "features": [doc]}, tmp_path)
     assert rs.entries[0].status == "error" and rs.entries[0].path is not None and rs.failed == rs.entries
     lots = tmp_path / "late.geojson"
@@ -465,3 +484,110 @@ def test_assessment_repr_html(by_id: dict[str, Any]) -> None:
     assert "HK$859,500,000" in html and "Gov. Accommodation construction cost" in html and "<script" not in html
     hostile = assess(_feature(by_id, "AIL 384", lot_id=HOSTILE))
     assert HOSTILE not in hostile._repr_html_() and "&lt;img src=x" in hostile._repr_html_()
+
+
+# --- a document a firm can sign -----------------------------------------------------------------------------
+
+PNG_1PX = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c6360f8cf"
+    "c0f01f0005fe02fea7d8f1a50000000049454e44ae426082"
+)
+
+
+def test_firm_reference_logo_and_watermark(by_id: dict[str, Any], tmp_path: Path) -> None:
+    logo = tmp_path / "logo.png"
+    logo.write_bytes(PNG_1PX)
+    html = report_html(by_id["KTIL 713"], firm="Wong & Partners", reference="J-2024/017", logo=logo, generated=WHEN)
+    page = Page(html)
+    assert page.section("firm") == "Wong & Partners" and page.section("reference") == "Ref. J-2024/017"
+    imgs = [a for t, a in page.tags if t == "img"]
+    assert len(imgs) == 1 and (imgs[0]["src"] or "").startswith("data:image/png;base64,")
+    assert page.section("watermark") == "estimate"
+    # pages after the first: a running header (lot, address, date; firm and reference) and page numbers
+    running = re.search(r"@page \{ @top-left \{ content: (\"[^\"]*\"); \} @top-right \{ content: (\"[^\"]*\")", html)
+    assert running is not None
+
+    def css(text: str) -> str:
+        return re.sub(r"\\([0-9a-f]{6})", lambda m: chr(int(m.group(1), 16)), text.strip('"'))
+
+    assert css(running.group(1)) == "KTIL 713 · Hoi Yuen Road, Kwun Tong · 1 March 2024"
+    assert css(running.group(2)) == "Wong & Partners · Ref. J-2024/017"
+    assert 'counter(page) " of " counter(pages)' in html and "@page :first" in html
+
+
+def test_a_bad_logo_is_a_user_error(by_id: dict[str, Any], tmp_path: Path) -> None:
+    from lotrate.errors import InputError
+
+    fake = tmp_path / "logo.png"
+    fake.write_text("<svg onload=alert(1)>")
+    with pytest.raises(InputError, match="not a PNG image"):
+        report_html(by_id["KTIL 713"], logo=fake)
+    with pytest.raises(InputError, match="no such file"):
+        report_html(by_id["KTIL 713"], logo=tmp_path / "missing.png")
+    with pytest.raises(InputError, match=r"use a \.png"):
+        report_html(by_id["KTIL 713"], logo=tmp_path / "logo.exe")
+
+
+def test_one_number_format_and_no_developer_text(by_id: dict[str, Any]) -> None:
+    for lot_id in ("KTIL 713", "AIL 384", "TPTL 45", "NKIL 5981"):
+        text = Page(report_html(by_id[lot_id])).all_text()
+        assert not re.search(r"\d m2\b", text), lot_id  # m² everywhere
+        assert not re.search(r"\d\.00 m²", text), lot_id
+        assert not re.search(r"HK\$[\d,]+\.\d\d", text), lot_id  # whole dollars
+        assert not re.search(r"--[a-z]|`|\w\(\)|\.py\b|DCCA_2019\.shp|near_boundary|in_zone", text), lot_id
+        assert "16 of the 16" not in text and "District Lands Office District Lands Office" not in text
+    # a straddling lot's amounts are apportioned by share: still whole dollars
+    p = _shared_edge_point("KE", "KW")
+    lot = box(p.x - 33.3, p.y - 41.7, p.x + 37.1, p.y + 40.2)
+    doc = {"type": "Feature", "properties": {**by_id["KTIL 713"].properties, "lot_id": "EDGE 3"},
+           "geometry": shapely.geometry.mapping(lot)}  # fmt: skip
+    table = Page(report_html(doc, crs="EPSG:2326")).section("computation-table")
+    assert not re.search(r"\d\.\d\d(?! ?m²)(?!\s*%)", re.sub(r"[\d,.]+ m²", "", table)), table
+
+
+def test_each_fact_once_on_page_one(ktil_page: str) -> None:
+    page = Page(ktil_page)
+    one = page.section("page-1")
+    assert one.count("Kowloon East (KE)") == 2  # the region card and the legend swatch
+    assert one.count("District Lands Office Kowloon East") == 1 and one.count("HK$504,000,000") == 1
+    assert "875 m from the nearest" not in one  # how sure the region is: on page 2, not repeated on page 1
+    assert page.section("facts") == "Lot area 1,200 m² PBTO accepted 2024-02-15 Rate schedule PN12/2023"
+
+
+def test_index_columns_verdicts_sorting_and_overview_map(tmp_path: Path) -> None:
+    rs = write_reports(SAMPLES, tmp_path / "out", generated=WHEN, firm="Wong & Partners")
+    html = rs.index.read_text(encoding="utf-8")
+    page = Page(html)
+    heads = re.findall(r"<th[^>]*><button type=\"button\">([^<]+)</button></th>", html)
+    assert heads == ["Lot", "Address", "Verdict", "Schedule", "Premium (estimate)", "Reason"]
+    assert 'class="index-table sortable"' in html and "localeCompare" in html  # sorted by inline JavaScript
+    verdicts = re.findall(r'<tr data-verdict="(\w+)">', html)
+    assert set(verdicts) == {"applicable", "not_applicable", "unverified"}
+    assert "Hoi Yuen Road, Kwun Tong" in page.all_text() and "HK$504,000,000" in page.all_text()
+    assert 'data-sort="504000000"' in html
+    data = re.findall(r'<script type="application/json" id="[\w-]+">(.*?)</script>', html, re.S)
+    lots = [json.loads(d) for d in data if '"tip_title":"KTIL 713"' in d]
+    assert lots and len(lots[0]["features"]) == len(rs.entries)  # the overview map: one dot per lot
+    assert page.section("brand").startswith("Wong & Partners")
+
+
+def test_verdict_states_in_entries(tmp_path: Path) -> None:
+    rs = write_reports(SAMPLES, tmp_path / "out", generated=WHEN)
+    verdicts = {e.lot_id: e.verdict for e in rs.entries}
+    assert verdicts["KTIL 713"] == "applicable" and verdicts["TPTL 45"] == "not_applicable"
+    assert verdicts["NKIL 5981"] == "unverified"
+    assert rs.to_dict()["reports"][0]["verdict"] == "applicable"
+
+
+def test_cli_report_brands_every_page(tmp_path: Path, by_id: dict[str, Any]) -> None:
+    logo = tmp_path / "logo.png"
+    logo.write_bytes(PNG_1PX)
+    code, out, err = run("report", str(SAMPLES), "-o", str(tmp_path / "d"), "--no-premium", "--firm", "Wong & Partners",
+                         "--reference", "J-2024/017", "--logo", str(logo))  # fmt: skip
+    assert code == 0, err
+    for path in out.split():
+        page = Page(Path(path).read_text(encoding="utf-8"))
+        assert "Wong & Partners" in page.section("brand") and "J-2024/017" in page.section("brand")
+        assert any(t == "img" and (a.get("src") or "").startswith("data:image/png;base64,") for t, a in page.tags)
+    code, _, err = run("report", str(SAMPLES), "-o", str(tmp_path / "e"), "--logo", str(tmp_path / "none.png"))
+    assert code == 1 and "no such file" in err and "Traceback" not in err

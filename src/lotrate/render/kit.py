@@ -138,7 +138,7 @@ def compare_chart(c: Comparison, *, width: int = 720) -> Markup:
 
 
 def compare_section(c: Comparison) -> Markup:
-    """A report section: the lot's scenarios as a chart and a table (DESIGN section 9)."""
+    """A report section: the lot's scenarios as a chart and a table (docs/outputs.md)."""
     filed = c.filed
     lead = (f"The lot as filed is priced at {money(filed.premium_hkd)}" if filed.premium_hkd is not None
             else f"The lot as filed is {_VERDICT_TEXT.get(filed.verdict, filed.verdict)}")

@@ -14,9 +14,6 @@ if TYPE_CHECKING:
     import folium
 
 
-
-
-
 @dataclass(frozen=True)
 class LeafletAssets:
     """Leaflet's script and stylesheet as text, its images inlined into the stylesheet as data URIs."""

@@ -10,9 +10,6 @@ if TYPE_CHECKING:
     import jinja2
 
 
-
-
-
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 

@@ -1,23 +1,29 @@
-"""One self-contained HTML report per lot, an index page for a file of lots, and Jupyter rich views.
+"""One self-contained HTML report per lot: a document a firm can sign, printing on A4.
 
-A report carries the lot, where it lies and how sure that is, its special zones and their consequence, the
-eligibility checklist, the computation ``A x B - C x D - E`` with every figure, unit and source paragraph,
-the rate schedule, every assumption, and a map. Everything it needs is inlined (Leaflet from the installed
-``xstatic-leaflet`` package, the styles, the layers), so it opens and draws with no network; only basemap
-tiles need one. Every text that comes from a user (lot id, address, properties, zone names of a user layer)
-is escaped by the template engine: ``<img src=x onerror=alert(1)>`` as a lot id is shown as text.
+Page 1 stands alone: the lot, its region, the verdict, the headline premium, the computation
+``A x B - C x D - E`` and two maps (the site, with the lot's outline, and its location among the regions).
+Page 2 carries where the lot lies and how sure that is, the special zones, the eligibility checklist, the rate
+schedule, notices, the particulars as supplied and every assumption. Pages after the first have a running
+header (lot, date, reference) and page numbers; a watermark "estimate" (and "unverified" when the verdict is)
+is on every page.
+
+Everything is inlined (Leaflet from the installed ``xstatic-leaflet`` package, the styles, the layers, the logo),
+so a report opens and draws with no network; only basemap tiles need one. Text from a user (lot id, address,
+properties, names in user layers, the firm and reference) is placed as escaped values by fixed templates and,
+on the maps, as JSON data (:mod:`lotrate.render.inert`): nothing in it is ever evaluated.
 
 Examples
 --------
->>> doc = {"type": "Feature", "properties": {"lot_id": "<b>KTIL 713</b>"},
+>>> doc = {"type": "Feature", "properties": {"lot_id": "<b>KTIL {{ 6*7 }}</b>"},
 ...        "geometry": {"type": "Point", "coordinates": [114.2250, 22.3130]}}
 >>> page = report_html(doc, assess=False)
->>> "&lt;b&gt;KTIL 713&lt;/b&gt;" in page and "<b>KTIL 713</b>" not in page
+>>> "&lt;b&gt;KTIL {{ 6*7 }}&lt;/b&gt;" in page and "<b>KTIL" not in page and "KTIL 42" not in page
 True
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import html
 import os
@@ -27,9 +33,12 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lotrate import __version__
-from lotrate.errors import LotFileError, LotrateError
-from lotrate.render.format import area_text, number, plain_text, timestamp
+from markupsafe import Markup
+
+from lotrate._version import __version__
+from lotrate.crs import geometry_to_grid
+from lotrate.errors import InputError, LotFileError, LotrateError
+from lotrate.render.format import area_text, css_string, number, plain_text, timestamp
 from lotrate.render.leaflet import leaflet_assets, map_fragments
 from lotrate.render.maps import (
     DISPLAY_TOLERANCE_M,
@@ -37,11 +46,10 @@ from lotrate.render.maps import (
     OSM_ATTRIBUTION,
     REGION_COLOURS,
     Basemap,
+    context_view,
     legend_items,
     legend_symbol,
     lot_map,
-    zone_features,
-    zone_kinds,
 )
 from lotrate.render.pages import environment, report_css
 from lotrate.render.views import (
@@ -49,6 +57,7 @@ from lotrate.render.views import (
     Outcome,
     computation,
     confidence,
+    dlo_text,
     eligibility_rows,
     notice_rows,
     summary,
@@ -57,7 +66,6 @@ from lotrate.render.views import (
 from lotrate.resolution.layers import Layers, pick
 
 if TYPE_CHECKING:
-
     from lotrate.index.regions import RegionIndex
     from lotrate.index.zones import ZoneIndex
     from lotrate.io.lotfile import LotFeature
@@ -66,44 +74,70 @@ if TYPE_CHECKING:
     from lotrate.results import Resolution
 
 
-
 class PremiumNotComputedWarning(UserWarning):
     """A report was written, but the lot's premium could not be computed; the report says why."""
 
 
+# --- branding ----------------------------------------------------------------------------------------------
+
+#: largest logo inlined into a report
+LOGO_MAX_BYTES = 1_000_000
+_LOGO_TYPES = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+    ".svg": "image/svg+xml",
+}
+_LOGO_MAGIC = {
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "image/gif": (b"GIF87a", b"GIF89a"),
+    "image/webp": (b"RIFF",),
+}
 
 
+def logo_data_uri(path: str | os.PathLike[str] | None) -> str:
+    """A logo file as a ``data:`` URI to inline into a page ("" for None).
+
+    PNG, JPEG, GIF, WebP or SVG up to :data:`LOGO_MAX_BYTES`; an SVG is shown as an image, so any script in
+    it never runs.
+
+    Raises
+    ------
+    InputError when the file is missing, too large or not an image of those kinds.
+    """
+    if path is None or str(path) == "":
+        return ""
+    p = Path(path)
+    mime = _LOGO_TYPES.get(p.suffix.lower())
+    if mime is None:
+        raise InputError(f"--logo {str(p)!r}: use a .png, .jpg, .gif, .webp or .svg image")
+    try:
+        if not p.is_file():
+            raise InputError(f"--logo {str(p)!r}: no such file")
+        if p.stat().st_size > LOGO_MAX_BYTES:
+            raise InputError(f"--logo {str(p)!r}: larger than {LOGO_MAX_BYTES // 1000:,} kB; use a smaller image")
+        data = p.read_bytes()
+    except OSError as exc:
+        raise InputError(f"--logo {str(p)!r}: cannot be read ({exc.strerror or exc})") from exc
+    magic = _LOGO_MAGIC.get(mime)
+    if magic and not data.startswith(magic):
+        raise InputError(f"--logo {str(p)!r}: not a {mime.split('/')[1].upper()} image")
+    if mime == "image/svg+xml" and b"<svg" not in data[:4096].lower():
+        raise InputError(f"--logo {str(p)!r}: not an SVG image")
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
 
-
-
-# --- formatting ------------------------------------------------------------------------------------------
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
+def watermark_text(verdict: str) -> list[str]:
+    """The words printed across every page: "estimate", and "unverified" when the verdict is."""
+    return ["estimate", "unverified"] if verdict == "unverified" else ["estimate"]
 
 
 # --- location and zones ----------------------------------------------------------------------------------
 
 _PARTICULARS = [
-    ("pbto_accepted", "PBTO accepted"),
     ("lot_user", "User under the lease"),
     ("ozp_zone", "OZP zone"),
     ("private_residential_prohibited", "Private residential prohibited"),
@@ -125,32 +159,32 @@ _PARTICULARS = [
 ]
 
 
-def _particulars(props: Mapping[str, Any]) -> list[tuple[str, str]]:
-    return [(label, plain_text(props[key])) for key, label in _PARTICULARS if key in props]
+#: figures the computation shows already, with their units and paragraphs
+_COMPUTED = {"max_gfa_m2", "max_gfa_ft2", "gfa_after_m2", "gfa_after_ft2", "gfa_before_m2", "gfa_before_ft2",
+             "ga_gfa_m2", "ga_nofa_m2", "ga_cost_hkd"}  # fmt: skip
 
 
-
-
+def _particulars(props: Mapping[str, Any], computed: bool) -> list[tuple[str, str]]:
+    """The lot file's particulars as supplied, each said once: not the PBTO date (page 1), nor, when the
+    computation is shown, its figures."""
+    return [
+        (label, plain_text(props[key]))
+        for key, label in _PARTICULARS
+        if key in props and not (computed and key in _COMPUTED)
+    ]
 
 
 def _zone_layers_note(zones: ZoneIndex | None) -> str:
     idx = pick(None, None, zones).zones
-    statuses = sorted({z.status for z in idx.zones})
-    return f"{len(idx.zones)} zones, {', '.join(statuses) or 'none'}"
-
-
-# --- the assessment: checklist, computation, schedule ------------------------------------------------------
-
-
-
-
-
-
-
-
-
-
-
+    approx = sum(1 for z in idx.zones if z.status != "official")
+    n = len(idx.zones)
+    if n == 0:
+        return "no zones"
+    if approx == n:
+        return f"{n} zone boundaries, all approximate"
+    if approx == 0:
+        return f"{n} zone boundaries, all official"
+    return f"{n} zone boundaries, {approx} of them approximate"
 
 
 def _rate_schedule(schedule: RateSchedule, regions_priced: Iterable[str], idx: RegionIndex) -> dict[str, Any]:
@@ -163,12 +197,12 @@ def _rate_schedule(schedule: RateSchedule, regions_priced: Iterable[str], idx: R
             for use, _ in columns
         ]
         rates.append({"name": f"{region.name_en} ({region.code})", "cells": cells, "used": region.code in priced})
-    rows = [
-        ("Schedule", f"{schedule.id}: {schedule.practice_note}, para {schedule.paragraph}"),
-        ("Valid for PBTO acceptance", schedule.period),
-        ("Source", schedule.source or schedule.path or "not stated"),
-    ]
-    return {"rows": rows, "rate_header": ["Region", *(label for _, label in columns)], "rates": rates}
+    source = schedule.source or "the rate schedule supplied"
+    line = (
+        f"{schedule.id}: {schedule.practice_note}, para {schedule.paragraph}, for a PBTO accepted {schedule.period} "
+        f"(the acceptance date chooses the schedule; rates change every 1 April). Source: {source}."
+    )
+    return {"line": line, "rate_header": ["Region", *(label for _, label in columns)], "rates": rates}
 
 
 # --- the report ----------------------------------------------------------------------------------------------
@@ -194,8 +228,6 @@ def as_feature(feature: Any, crs: Any = None) -> LotFeature:
         field="feature",
         value=type(feature).__name__,
     )
-
-
 
 
 def evaluate(
@@ -229,14 +261,12 @@ def evaluate(
         return Outcome(r, None, str(exc))
 
 
-
-
 def _assumptions(outcome: Outcome, idx: RegionIndex, zones: ZoneIndex | None) -> list[str]:
     r = outcome.resolution
     region = next((reg for reg in idx.regions if reg.code == r.region_code), None)
     out = []
     if region is not None and region.assumption:
-        out.append(f"Region mapping: {region.assumption} Source: {region.source}.")
+        out.append(f"Region mapping: {region.assumption}")
     else:
         out.append("Region mapping: the Appendix II map of PN 12/2023 as read into the region layer used.")
     zidx = pick(None, None, zones).zones
@@ -244,43 +274,57 @@ def _assumptions(outcome: Outcome, idx: RegionIndex, zones: ZoneIndex | None) ->
     if approx:
         accs = sorted({z.accuracy_m for z in approx if z.accuracy_m})
         span = "" if not accs else f"{accs[0]:,.0f} m" if len(accs) == 1 else f"{accs[0]:,.0f} to {accs[-1]:,.0f} m"
+        which = f"All {len(approx)}" if len(approx) == len(zidx.zones) else f"{len(approx)} of the {len(zidx.zones)}"
         out.append(
-            f"Special zones: {len(approx)} of the {len(zidx.zones)} NDA, Pilot Scheme Area and Industrial Estate "
-            "boundaries are approximations drawn from public descriptions, not official boundaries"
-            + (f" (accurate to about {span})" if span else "")
-            + "; an official layer can replace them (--zones FILE)."
+            f"Special zones: {which} New Development Area, Pilot Scheme Area and Industrial Estate boundaries used "
+            "are approximations drawn from public descriptions, not official boundaries"
+            + (f" (accurate to about {span}, drawn as hatched bands that wide)" if span else "")
+            + "; the official plans decide."
         )
     else:
-        out.append("Special zones: the zone layers used are marked official.")
-    a = outcome.assessment
-    if a is not None and a.rate_schedule is not None:
-        out.append(
-            f"Rates: schedule {a.rate_schedule.id} ({a.rate_schedule.practice_note}), chosen by the date the PBTO "
-            "was accepted (PN 12/2023 para 6); rates change every 1 April."
-        )
+        out.append("Special zones: the zone boundaries used are marked official.")
     out.append(
-        "Figures such as GFA, dates and the lease user are taken as supplied in the lot file; they are not "
-        "verified. LandsD determines A and C and the Government Accommodation deduction (paras 5(i), 5(iii), 5(v))."
+        "GFA, dates and the lease user are taken as supplied, not verified; LandsD determines A, C and the "
+        "Government Accommodation deduction (paras 5(i), 5(iii), 5(v))."
     )
     out.append(
         "Not the Lands Department's determination: eligibility, the region and the premium are decided by LandsD at "
         "its absolute discretion, and an Option under the scheme is irreversible (PN 12/2023 paras 4, 12)."
     )
     out.append(
-        "Coordinates are converted to HK1980 Grid (EPSG:2326) with the Lands Department's published "
-        "transformation (accuracy about 1 m); areas and distances are computed in that grid."
+        "Areas and distances are computed in HK1980 Grid, converted with the Lands Department's published "
+        "transformation (about 1 m)."
     )
     return out
 
 
-
-
-def _plain_attribution(basemap: str) -> str:
+def sources_text(basemap: str, idx: RegionIndex, region_code: str) -> str:
     source = OSM_ATTRIBUTION if basemap == "osm" else LANDSD_ATTRIBUTION
-    text = html.unescape(re.sub(r"<[^>]+>", "", source))
-    return (
-        f"Basemap {text}. Regions from the Electoral Affairs Commission's 2019 constituency areas (DATA.GOV.HK). "
-        f"Map drawn with Leaflet {leaflet_assets().version}."
+    tiles = html.unescape(re.sub(r"<[^>]+>", "", source))
+    region = next((reg for reg in idx.regions if reg.code == region_code), None)
+    source = re.sub(r"\s*\([^()]*\.(?:shp|geojson|gpkg|csv|json)\)", "", region.source) if region else ""
+    layer = f"Regions: {source}." if source else ""
+    return f"Basemap {tiles}. {layer} Map drawn with Leaflet {leaflet_assets().version}.".replace("  ", " ")
+
+
+def brand_of(firm: str | None, reference: str | None, logo: str | None) -> dict[str, str]:
+    return {
+        "firm": (firm or "").strip(),
+        "reference": (reference or "").strip(),
+        "logo": logo_data_uri(logo) if logo else "",
+    }
+
+
+def _running_css(left: str, right: str) -> Markup:
+    """The running header and page numbers of printed pages after the first (texts as escaped CSS strings)."""
+    return Markup(
+        "@page { @top-left { content: "
+        + css_string(left)
+        + "; } @top-right { content: "
+        + css_string(right)
+        + '; } @bottom-right { content: "Page " counter(page) " of " counter(pages); } }\n'
+        "@page :first { @top-left { content: none; } @top-right { content: none; } "
+        "@bottom-right { content: none; } }\n"
     )
 
 
@@ -292,68 +336,93 @@ def render_page(
     zones: ZoneIndex | None,
     basemap: Basemap,
     generated: dt.datetime | None,
+    firm: str | None = None,
+    reference: str | None = None,
+    logo: str | os.PathLike[str] | None = None,
+    brand: dict[str, str] | None = None,
 ) -> str:
     r, a = outcome.resolution, outcome.assessment
     idx = pick(None, regions, None).regions
-    m = lot_map(
-        feat.geometry,
-        crs=feat.crs,
-        label=feat.lot_id,
-        resolution=r,
-        regions=regions,
-        zones=zones,
-        basemap=basemap,
-        legend=False,
-    )
-    frags = map_fragments(m)
+    extent = context_view(geometry_to_grid(feat.geometry, feat.crs), r)  # what the maps show, for the legend
+    common: dict[str, Any] = {
+        "crs": feat.crs,
+        "label": feat.lot_id,
+        "resolution": r,
+        "regions": regions,
+        "zones": zones,
+        "basemap": basemap,
+        "legend": False,
+    }
+    site = map_fragments(lot_map(feat.geometry, view="site", inset=False, **common))
+    context = map_fragments(lot_map(feat.geometry, view="context", **common))
     assets = leaflet_assets()
     props = feat.properties
-    facts = [
-        ("District", f"{r.district} {r.district_zh}".strip() or "not found"),
-        ("District Lands Office", r.district_lands_office or "not known"),
-        ("Appendix II region", f"{r.region_name} ({r.region_code})"),
-        ("PBTO accepted", plain_text(props.get("pbto_accepted"))),
-    ]
+    when = generated or dt.datetime.now(dt.timezone.utc)
+    brand = brand if brand is not None else brand_of(firm, reference, str(logo) if logo else None)
+    summ = summary(outcome)
+    point = r.geometry_type == "Point"
+    facts = []
     if r.area_m2 is not None:
-        facts.append(("Lot area (as drawn)", area_text(round(r.area_m2, 1))))
+        facts.append(("Lot area", area_text(r.area_m2, measured=True)))
+    facts.append(("PBTO accepted", plain_text(props.get("pbto_accepted"))))
     if a is not None and a.rate_schedule is not None:
         facts.append(("Rate schedule", a.rate_schedule.id))
     not_assessed = "Not assessed: this report resolves the lot's location only."
-    not_computed = f"Not computed: {outcome.error}" if outcome.error else "No premium was computed for this lot."
+    not_computed = f"Not computed: {summ['sub']}" if outcome.error else "No premium was computed for this lot."
     if a is not None and a.breakdown is None:
         not_computed = (
             "The scheme does not apply to this lot: no premium at standard rates (see the eligibility checklist)."
-            if not a.applicable
+            if summ["verdict"] == "not_applicable"
             else "No rate schedule was chosen: give the PBTO acceptance date (para 6)."
         )
     priced = [s.code for s in r.shares] if r.shares else [r.region_code]
+    region = next((reg for reg in idx.regions if reg.code == r.region_code), None)
+    date = when.strftime("%d %B %Y").lstrip("0")
+    running_left = " · ".join(x for x in (feat.lot_id, str(props.get("address") or ""), date) if x)
+    running_right = " · ".join(
+        x for x in (brand["firm"], f"Ref. {brand['reference']}" if brand["reference"] else "") if x
+    )
     ctx = {
         "version": __version__,
-        "generated": timestamp(generated or dt.datetime.now(dt.timezone.utc)),
+        "generated": timestamp(when),
+        "date": date,
+        "brand": brand,
+        "watermark": watermark_text(summ["verdict"]),
+        "running_css": _running_css(running_left, running_right),
         "lot_id": feat.lot_id,
         "address": str(props.get("address") or ""),
         "facts": facts,
-        "summary": summary(outcome),
-        "region": {"code": r.region_code, "name": r.region_name, "colour": REGION_COLOURS.get(r.region_code, "#777")},
+        "summary": summ,
+        "region": {
+            "code": r.region_code,
+            "name": r.region_name,
+            "name_zh": region.name_zh if region is not None else "",
+            "colour": REGION_COLOURS.get(r.region_code, "#777777"),
+            "district": r.district,
+            "district_zh": r.district_zh,
+            "dlo": dlo_text(r.district_lands_office),
+        },
         "confidence": confidence(r, idx),
         "zones": zone_rows(r),
         "zone_layers": _zone_layers_note(zones),
         "eligibility": eligibility_rows(a) if a is not None else [],
-        "eligibility_note": not_assessed if outcome.error is None else f"Not assessed: {outcome.error}",
+        "eligibility_note": not_assessed if outcome.error is None else f"Not assessed: {summ['sub']}",
         "computation": computation(a) if a is not None else None,
         "computation_note": not_computed,
         "rate_schedule": _rate_schedule(a.rate_schedule, priced, idx) if a and a.rate_schedule else None,
         "warnings": notice_rows(outcome),
-        "particulars": _particulars(props),
+        "particulars": _particulars(props, a is not None and a.breakdown is not None),
         "assumptions": _assumptions(outcome, idx, zones),
-        "map": frags,
+        "site_map": site,
+        "context_map": context,
+        "map_names": [site.name, context.name],
         "legend": [
-            {"symbol": legend_symbol(i), "label": i.label}
-            for i in legend_items(zone_kinds(zone_features(zones)), regions)
+            {"symbol": Markup(legend_symbol(i)), "label": i.label}
+            for i in legend_items(zones, regions, lot="point" if point else "polygon", within=extent)
         ],
         "map_tolerance": f"{DISPLAY_TOLERANCE_M:,.0f}",
-        "basemap_note": "OpenStreetMap" if basemap == "osm" else "Lands Department",
-        "attribution": _plain_attribution(basemap),
+        "basemap_note": "OpenStreetMap" if basemap == "osm" else "the Lands Department's basemap",
+        "sources": sources_text(basemap, idx, r.region_code),
         "leaflet_js": assets.js,
         "leaflet_css": assets.css,
         "report_css": report_css(),
@@ -375,12 +444,15 @@ def report_html(
     layers: Layers | None = None,
     basemap: Basemap = "osm",
     generated: dt.datetime | None = None,
+    firm: str | None = None,
+    reference: str | None = None,
+    logo: str | os.PathLike[str] | None = None,
 ) -> str:
     """The self-contained HTML report of one lot.
 
     Parameters
     ----------
-    feature : :class:`~lotrate.resolution.points.LotFeature` or a GeoJSON Feature dict (lot file format v1)
+    feature : :class:`~lotrate.io.lotfile.LotFeature` or a GeoJSON Feature dict (lot file format v1)
     assessment : the lot's :class:`~lotrate.premium.assess.Assessment`, when already computed.
     resolution : the lot's :class:`~lotrate.results.Resolution`, when already computed (location only).
     assess : compute the premium (:func:`lotrate.premium.assess.assess`) when no ``assessment`` is given; with
@@ -388,13 +460,16 @@ def report_html(
         malformed figure) is reported on the page, not raised.
     rates, as_of : passed to :func:`lotrate.premium.assess.assess`.
     crs : CRS of a dict ``feature`` without a legacy ``crs`` member (default WGS 84).
-    regions, zones : layers to use instead of the built-in ones.
+    regions, zones, layers : layers to use instead of the built-in ones.
     basemap : ``"osm"`` (default) or ``"landsd"``.
     generated : timestamp printed on the report (default: now, UTC).
+    firm, reference : the firm's name and the job reference, printed on page 1 and in the running header.
+    logo : an image file (PNG, JPEG, GIF, WebP or SVG, up to 1 MB) inlined at the top of page 1.
 
     Raises
     ------
-    LotrateError (a subclass) when the lot cannot be located: outside Hong Kong, bad geometry, ...
+    LotrateError (a subclass) when the lot cannot be located (outside Hong Kong, bad geometry, ...) or the logo
+    cannot be used.
 
     Warns
     -----
@@ -402,6 +477,7 @@ def report_html(
     """
     lay = pick(layers, regions, zones)
     regions, zones = lay.regions, lay.zones
+    brand = brand_of(firm, reference, str(logo) if logo else None)  # a bad logo fails before any work
     feat = as_feature(feature, crs)
     outcome = evaluate(
         feat,
@@ -415,7 +491,21 @@ def report_html(
     )
     if outcome.error is not None:
         warnings.warn(PremiumNotComputedWarning(f"{feat.lot_id}: premium not computed: {outcome.error}"), stacklevel=2)
-    return render_page(feat, outcome, regions=regions, zones=zones, basemap=basemap, generated=generated)
+    return render_page(feat, outcome, regions=regions, zones=zones, basemap=basemap, generated=generated, brand=brand)
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to a temporary file beside ``path`` and rename it into place."""
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def write_report(feature: Any, path: str | os.PathLike[str], **kwargs: Any) -> Path:
@@ -423,27 +513,5 @@ def write_report(feature: Any, path: str | os.PathLike[str], **kwargs: Any) -> P
     page = report_html(feature, **kwargs)
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(page, encoding="utf-8")
+    write_text_atomic(out, page)
     return out
-
-
-# --- many lots: one report each and an index ----------------------------------------------------------
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-# --- Jupyter rich views ----------------------------------------------------------------------------------
-
-
-
-

@@ -1,4 +1,8 @@
-"""View models shared by the report page and the Jupyter views: summary, checklist, computation, notices."""
+"""View models shared by the report page and the Jupyter views: summary, checklist, computation, notices.
+
+Every sentence from the engine passes :func:`~lotrate.render.format.client_text` (m², no command-line hints),
+and each fact is said once: a zone's consequence in the zones table, not again in the checklist or the notices.
+"""
 
 from __future__ import annotations
 
@@ -9,25 +13,23 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from lotrate.messages import zone_consequence
-from lotrate.render.format import area_text, hkd, metres, money, number, percent, rate_text
-from lotrate.render.maps import REGION_COLOURS, ZONE_STYLES
+from lotrate.render.format import area_text, client_text, hkd, metres, money, number, percent, rate_text
+from lotrate.render.maps import REGION_COLOURS, ZONE_STYLES, approx_text, is_approximate
+from lotrate.render.verdicts import VERDICT_LABELS, verdict_of
 
 if TYPE_CHECKING:
-
     from lotrate.index.regions import RegionIndex
     from lotrate.premium.assess import Assessment
     from lotrate.premium.formula import PremiumBreakdown, PremiumLine
-    from lotrate.results import Resolution
-
-
+    from lotrate.results import Resolution, ZoneHit
 
 
 #: uses of a rate schedule, in the column order of the PN 12/2023 para 6 table
 RATE_COLUMNS = (
-    ("industrial", "Industrial / godown"),
-    ("special_industrial", "Special industrial"),
+    ("industrial", "Industrial/godown"),
+    ("special_industrial", "Special ind."),
     ("commercial", "Commercial"),
-    ("modern_industrial", "Modern industrial"),
+    ("modern_industrial", "Modern ind."),
     ("residential", "Residential"),
 )
 
@@ -39,7 +41,27 @@ _USE_LABEL = {
 }
 
 
+def _first_sentence(text: str) -> str:
+    first = re.split(r"(?<=\.)\s+(?=[A-Z])", text.strip(), maxsplit=1)[0]
+    return first if first.endswith(".") else first + "."
+
+
+def dlo_text(dlo: str) -> str:
+    """The District Lands Office, named once: ``District Lands Office Tai Po`` (not "DLO District Lands ...")."""
+    if not dlo:
+        return "District Lands Office not known"
+    return dlo if dlo.lower().startswith("district lands office") else f"District Lands Office {dlo}"
+
+
+def consequence(z: ZoneHit) -> str:
+    try:
+        return zone_consequence(z.kind, z.name)
+    except ValueError:  # a kind from a user layer that the engine has no sentence for
+        return f"{z.name} ({z.kind}): check with LandsD whether PN 12/2023 standard rates apply."
+
+
 def confidence(r: Resolution, idx: RegionIndex) -> dict[str, Any]:
+    """How sure the region is, without repeating the region, district or office shown on page 1."""
     by_code = {reg.code: reg for reg in idx.regions}
     region = by_code.get(r.region_code)
     accuracy = region.accuracy_m if region is not None else 0.0
@@ -58,38 +80,38 @@ def confidence(r: Resolution, idx: RegionIndex) -> dict[str, Any]:
     else:
         verdict = "No other region nearby."
     what = "lot boundary" if r.geometry_type != "Point" else "point"
-    zh = f" {region.name_zh}" if region is not None and region.name_zh else ""
-    lot = r.geometry_type + (f", {area_text(round(r.area_m2, 1))}" if r.area_m2 is not None else "")
+    lot = "boundary" if r.geometry_type != "Point" else "point"
+    if r.area_m2 is not None:
+        lot += f", {area_text(r.area_m2, measured=True)} as drawn"
     rows = [
-        ("Region", f"{r.region_name} ({r.region_code}){zh}"),
-        ("District", f"{r.district} {r.district_zh}".strip() or "not found"),
         ("Nearest other region", f"{nearest_text}, {metres(r.boundary_distance_m)} from the {what}"),
-        ("District Lands Office", r.district_lands_office or "not known"),
         ("Region layer accuracy", f"about {accuracy:,.0f} m" if accuracy else "not stated"),
         ("Near a region boundary", "yes: check the Appendix II map" if r.near_boundary else "no"),
-        ("Lot", lot),
-        ("HK1980 Grid", f"E {r.easting:,.2f}, N {r.northing:,.2f}"),
+        ("Lot given as", lot),
+        ("HK1980 Grid", f"E {r.easting:,.0f}, N {r.northing:,.0f}"),
     ]
     shares = []
     if len(r.shares) > 1:
         for s in r.shares:
-            area = area_text(round(s.share * r.area_m2, 1)) if r.area_m2 is not None else ""
-            colour = REGION_COLOURS.get(s.code, "#777")
+            area = area_text(s.share * r.area_m2, measured=True) if r.area_m2 is not None else ""
+            colour = REGION_COLOURS.get(s.code, "#777777")
             shares.append({"code": s.code, "name": s.name, "pct": percent(s.share), "area": area, "colour": colour})
-    return {"verdict": verdict, "rows": rows, "shares": shares}
+    # page 1 repeats the verdict only when it calls for care: a straddle or a boundary within the accuracy
+    return {"verdict": verdict, "rows": rows, "shares": shares, "caution": bool(r.straddles or r.near_boundary)}
 
 
 def zone_rows(r: Resolution) -> list[dict[str, str]]:
     out = []
     for z in r.zones:
         style = ZONE_STYLES.get(z.kind)
+        approx = is_approximate(z.status, z.accuracy_m)
         out.append(
             {
                 "name": z.name,
                 "kind": style.label if style else z.kind,
-                "status": z.status + (f", about {z.accuracy_m:,.0f} m" if z.accuracy_m else ""),
+                "status": approx_text(z.accuracy_m) if approx else z.status,
                 "share": percent(z.share) if z.share is not None else "",
-                "consequence": zone_consequence(z.kind, z.name),
+                "consequence": client_text(consequence(z)),
             }
         )
     return out
@@ -111,15 +133,30 @@ _CHECK_LABEL = {
 }
 
 
+def check_label(check: str) -> str:
+    return _CHECK_LABEL.get(check, check.replace("_", " ").capitalize())
+
+
+def _without_consequences(text: str, r: Resolution | None) -> str:
+    """A reason that repeats a zone's consequence keeps its first sentence and points to the zones table."""
+    if r is None:
+        return text
+    for z in r.zones:
+        full = consequence(z)
+        if full in text:
+            text = text.replace(full, _first_sentence(full) + " See Special zones.")
+    return text
+
+
 def eligibility_rows(a: Assessment) -> list[dict[str, str]]:
     rows = []
     for c in a.eligibility:
         rows.append(
             {
-                "check": _CHECK_LABEL.get(c.check, c.check.replace("_", " ").capitalize()),
+                "check": check_label(c.check),
                 "status_class": c.status if c.status in _STATUS_TEXT else "unknown",
                 "status_text": _STATUS_TEXT.get(c.status, c.status) + ("" if c.blocking else " (advisory)"),
-                "reason": c.reason,
+                "reason": client_text(_without_consequences(c.reason, a.resolution)),
                 "source": c.paragraph,
             }
         )
@@ -137,7 +174,7 @@ def _line(line: PremiumLine, schedule_id: str, sign: str, straddle: bool) -> dic
         area_text(line.gfa_m2.quantize(Decimal("0.01"))),
         rate_text(line.rate_hkd_per_m2),
         sign + hkd(line.amount_hkd),
-        f"para {line.paragraph}; para 6 ({schedule_id})",
+        f"paras {line.paragraph}, 6",
     )
 
 
@@ -160,8 +197,7 @@ def computation(a: Assessment) -> dict[str, Any] | None:
     rows.append(
         _row(
             "A",
-            "Maximum total GFA after the lease modification"
-            + (", less Government Accommodation" if b.ga_gfa_m2 else ""),
+            "Maximum total GFA after the lease modification" + (", less Gov. Accommodation" if b.ga_gfa_m2 else ""),
             area_text(b.a_m2),
             source="para 5(i), fn 6",
             css="subtotal",
@@ -183,10 +219,13 @@ def computation(a: Assessment) -> dict[str, Any] | None:
                          source="para 5(v)"))  # fmt: skip
     rows.append(_row("", "A × B − C × D − E", amount=hkd(b.gross_hkd), source="para 5", css="subtotal"))
     rows.append(_row("", "Premium (not below zero; to the nearest HK$1)",
-                     amount=number(b.premium_hkd), source="para 5, fn 5", css="total"))  # fmt: skip
-    notes = [f"{n[0].upper()}{n[1:]}" + ("" if n.endswith(".") else ".") for n in b.notes if n]
-    notes.append(f"Figures in square metres of GFA and HK dollars; rounding: {b.rounding}.")
-    return {"rows": rows, "notes": notes}
+                     amount=hkd(b.premium_hkd), source="para 5, fn 5", css="total"))  # fmt: skip
+    notes = [client_text(f"{n[0].upper()}{n[1:]}" + ("" if n.endswith(".") else ".")) for n in b.notes if n]
+    notes.append(
+        f"Rates of schedule {b.schedule_id} (para 6). GFA in m²; amounts in whole HK$, each rounded for display "
+        f"(the premium is computed exactly, then rounded: {b.rounding})."
+    )
+    return {"rows": rows, "notes": [n for n in notes if n], "schedule": b.schedule_id}
 
 
 @dataclass(frozen=True)
@@ -196,51 +235,81 @@ class Outcome:
     error: str | None
 
 
+def verdict_text(outcome: Outcome) -> tuple[str, str]:
+    """The verdict key and its words (``applicable``, ``not_applicable``, ``unverified``, ...)."""
+    key = "error" if outcome.error is not None else verdict_of(outcome.assessment)
+    return key, VERDICT_LABELS.get(key, key)
+
+
 def summary(outcome: Outcome) -> dict[str, str]:
     a, error = outcome.assessment, outcome.error
+    verdict, verdict_label = verdict_text(outcome)
+    base = {"verdict": verdict, "verdict_label": verdict_label[0].upper() + verdict_label[1:]}
     label = "Premium at standard rates"
     if error is not None:
-        return {"status": "error", "label": label, "headline": "Not computed", "sub": error, "premium": ""}
+        sub = client_text(error) or "The premium could not be computed from the figures given."
+        return {**base, "status": "error", "label": label, "headline": "Not computed", "sub": sub, "premium": "",
+                "reason": sub}  # fmt: skip
     if a is None:
         sub = "This report resolves the lot's location only; no premium was computed."
-        return {"status": "resolved_only", "label": label, "headline": "Not assessed", "sub": sub, "premium": ""}
-    if not a.applicable:
+        return {**base, "status": "resolved_only", "label": label, "headline": "Not assessed", "sub": sub,
+                "premium": "", "reason": "location only"}  # fmt: skip
+    if verdict == "not_applicable":
         # the first sentence of each failed check; the checklist and the zones table carry the rest
-        firsts = [re.split(r"(?<=\.)\s+(?=[A-Z])", reason.strip(), maxsplit=1)[0] for reason in a.reasons]
-        sub = " ".join(f if f.endswith(".") else f + "." for f in firsts) + " See the eligibility checklist."
-        return {
-            "status": "not_applicable",
-            "label": label,
-            "headline": "Scheme not applicable",
-            "sub": sub,
-            "premium": "",
-        }
+        firsts = [client_text(_first_sentence(reason)) for reason in a.reasons] or ["A blocking check failed."]
+        sub = " ".join(firsts) + " See the eligibility checklist."
+        return {**base, "status": "not_applicable", "label": label, "headline": "None at standard rates", "sub": sub,
+                "premium": "", "reason": " ".join(firsts)}  # fmt: skip
     if a.premium_hkd is None:
-        sub = " ".join(w.message for w in a.warnings if w.code == "no_date") or "No rate schedule was chosen."
-        return {"status": "unpriced", "label": label, "headline": "Not priced", "sub": sub, "premium": ""}
-    unknown = [c.check.replace("_", " ") for c in a.eligibility if c.status == "unknown"]
+        sub = client_text(" ".join(w.message for w in a.warnings if w.code == "no_date")) or (
+            "No rate schedule was chosen: the PBTO acceptance date decides it (para 6)."
+        )
+        return {**base, "status": "unpriced", "label": label, "headline": "Not priced", "sub": sub, "premium": "",
+                "reason": sub}  # fmt: skip
+    unknown = [check_label(c.check).lower() for c in a.eligibility if c.status == "unknown"]
     sub = f"A × B − C × D − E at the rates of {a.rate_schedule.id if a.rate_schedule else 'the schedule'}"
+    reason = "all checks pass"
     if unknown:
         sub += f"; rests on checks still unknown: {', '.join(unknown)}"
-    return {
-        "status": "premium",
-        "label": f"{label} (estimate)",
-        "headline": "",
-        "premium": money(a.premium_hkd),
-        "sub": sub,
-    }
+        reason = f"unknown: {', '.join(unknown)}"
+    return {**base, "status": "premium", "label": f"{label} (estimate)", "headline": "",
+            "premium": money(a.premium_hkd), "sub": sub, "reason": reason}  # fmt: skip
+
+
+NOTICE_LABELS = {
+    "near_boundary": "Near a region boundary",
+    "straddle": "Straddles regions",
+    "near_zone": "Near a special zone",
+    "in_zone": "In a special zone",
+    "geometry_repaired": "Boundary repaired",
+    "estimate": "Estimate",
+    "as_of": "Rates as of a date",
+    "no_date": "No PBTO date",
+    "error": "Not computed",
+}
 
 
 def notice_rows(outcome: Outcome) -> list[dict[str, str]]:
+    """The notices a client should read, each once, in words (``label``) rather than codes."""
     r, a = outcome.resolution, outcome.assessment
     # a zone's consequence is in the zones table already, the LandsD caveat in the assumptions
-    shown = {zone_consequence(z.kind, z.name) for z in r.zones}
+    shown = [consequence(z) for z in r.zones]
     notices = a.warnings if a is not None else r.warnings
-    out = [{"code": "error", "message": outcome.error}] if outcome.error else []
-    seen: set[tuple[str, str]] = set()
+    out = []
+    if outcome.error:
+        out.append({"code": "error", "label": NOTICE_LABELS["error"], "message": client_text(outcome.error)})
+    seen: set[str] = set()
     for w in notices:
-        if w.message in shown or w.code == "not_determination" or (w.code, w.message) in seen:
+        if w.code == "not_determination" or any(c in w.message for c in shown):
             continue
-        seen.add((w.code, w.message))
-        out.append({"code": w.code, "message": w.message})
+        message = client_text(w.message)
+        if not message or message in seen:
+            continue
+        seen.add(message)
+        label = NOTICE_LABELS.get(w.code, w.code.replace("_", " ").capitalize())
+        out.append({"code": w.code, "label": label, "message": message[0].upper() + message[1:]})
     return out
+
+
+def number_text(d: Decimal) -> str:
+    return number(d)
