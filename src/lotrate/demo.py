@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from lotrate.index.regions import data_path
+from lotrate._data import data_path
 from lotrate.io.lotfile import read_features
 from lotrate.resolution.lots import resolve_geometry
 
@@ -43,9 +43,9 @@ def main(argv: list[str] | None = None) -> int:
     print(_row(["-" * w for w in widths], widths))
     for row in rows:
         print(_row(row, widths))
-    from lotrate.cli import assessment_table
+    from lotrate.cli.app import assessment_table
     from lotrate.premium.assess import assess_all
-    from lotrate.render.report import write_reports
+    from lotrate.render.reportset import write_reports
 
     print("\nPremium at standard rates (PN 12/2023 para 5: A x B - C x D - E, never below zero)")
     print(assessment_table(assess_all(samples)))
