@@ -54,7 +54,24 @@ def kit_css() -> str:
   white-space: nowrap; }
 .kit .note { font-size: 11px; color: #5b6470; }
 .kit svg { width: 100%; height: auto; max-width: 760px; display: block; }
-@media print { .kit { break-inside: auto; } .kit tr, .kit svg { break-inside: avoid; } }
+@media print {
+  .kit { break-inside: auto; }
+  .kit tr, .kit svg { break-inside: avoid; }
+  .kit p { font-size: 7.5pt; margin: 1px 0; }
+  .kit table { font-size: 7.5pt; margin: 2px 0 4px; }
+  .kit th { font-size: 7pt; }
+  .kit th, .kit td { padding: 1px 4px; }
+  .kit .note, .kit .badge { font-size: 7pt; }
+  .kit svg { max-height: 16mm; width: auto; }
+  .kit-timeline-table tr[data-status="done"], .kit-timeline-table tr[data-status="info"] { display: none; }
+  .kit-timeline-table td:nth-child(3) { white-space: nowrap; }
+  .kit tr[data-verdict] td:first-child { min-width: 55mm; }
+  .kit-timeline-table td:first-child { width: 15mm; }
+  .kit-timeline-table td:nth-child(2) { width: 62mm; }
+  .kit tr[data-verdict] td:first-child .note { display: none; } /* on paper the PN column says why */
+  .kit > p { display: none; } /* the lead paragraphs: on screen only */
+  .kit-timeline-table td.note { font-size: 6.5pt; line-height: 1.15; }
+}
 """.strip()
 
 
@@ -150,6 +167,10 @@ def compare_section(c: Comparison) -> Markup:
     ).format(lot=c.lot_id, lead=lead, chart=compare_chart(c), table=compare_table(c))
 
 
+#: statuses whose consequence the report spells out (done and info events need none)
+_ACTIONABLE = ("due", "overdue", "expected")
+
+
 def timeline_section(t: Timeline) -> Markup:
     """A report section: the lot's dated steps with paragraph, status (as of ``t.today``) and consequence."""
     rows = []
@@ -159,7 +180,8 @@ def timeline_section(t: Timeline) -> Markup:
             '<td>{para}</td><td><span class="badge" style="background:{colour}">{status}</span></td>'
             '<td class="note">{consequence}</td></tr>'
         ).format(status=e.status, kind=e.kind, date=e.date.isoformat() if e.date else "not dated", event=e.event,
-                 para=e.paragraph, colour=_STATUS_COLOUR.get(e.status, "#5b6470"), consequence=e.consequence))
+                 para=e.paragraph, colour=_STATUS_COLOUR.get(e.status, "#5b6470"),
+                 consequence=e.consequence if e.status in _ACTIONABLE else ""))
     return Markup(
         '<section class="kit" id="kit-timeline"><h2>Timeline: {lot}</h2><p>Deadlines and expected dates under '
         "PN 12/2023, status as of {today}. Missing the Option deadline means a fresh application with new fees "

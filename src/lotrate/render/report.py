@@ -24,6 +24,7 @@ True
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import html
 import os
@@ -35,10 +36,12 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
+from lotrate._data import data_version
 from lotrate._version import __version__
 from lotrate.crs import geometry_to_grid
 from lotrate.errors import InputError, LotFileError, LotrateError
 from lotrate.render.format import area_text, css_string, number, plain_text, timestamp
+from lotrate.render.kit import kit_css
 from lotrate.render.leaflet import leaflet_assets, map_fragments
 from lotrate.render.maps import (
     DISPLAY_TOLERANCE_M,
@@ -245,7 +248,7 @@ def evaluate(
     from lotrate.resolution.lots import resolve_geometry
 
     if assessment is not None:
-        return Outcome(assessment.resolution, assessment, None)
+        return Outcome(assessment.resolution, assessment, None, _kit(assessment, rates, regions, zones))
     r = (
         resolution
         if resolution is not None
@@ -256,9 +259,27 @@ def evaluate(
     from lotrate.premium.assess import assess as assess_lot
 
     try:
-        return Outcome(r, assess_lot(feat, rates=rates, regions=regions, zones=zones, as_of=as_of), None)
+        a = assess_lot(feat, rates=rates, regions=regions, zones=zones, as_of=as_of)
     except LotrateError as exc:
         return Outcome(r, None, str(exc))
+    return Outcome(r, a, None, _kit(a, rates, regions, zones))
+
+
+def _kit(a: Assessment, rates: RatesArg, regions: RegionIndex | None, zones: ZoneIndex | None) -> tuple[str, ...]:
+    """The scenarios and timeline sections of the decision kit (issue: the report shows both), or none."""
+    from lotrate.premium.assess import schedules_from
+    from lotrate.premium.scenarios import compare_lot
+    from lotrate.premium.timeline import timeline_lot
+    from lotrate.render.kit import compare_section, timeline_section
+
+    if getattr(a, "verdict", None) == "not_applicable":  # outside the scheme: no options to weigh, no deadlines
+        return ()
+    schedules = schedules_from(rates)
+    sections: list[str] = []
+    with contextlib.suppress(LotrateError):  # a lot whose filed case cannot be priced has no scenarios
+        sections.append(compare_section(compare_lot(a.lot, schedules, pick(None, regions, zones))))
+    sections.append(timeline_section(timeline_lot(a.lot, schedules)))
+    return tuple(sections)
 
 
 def _assumptions(outcome: Outcome, idx: RegionIndex, zones: ZoneIndex | None) -> list[str]:
@@ -383,7 +404,7 @@ def render_page(
         x for x in (brand["firm"], f"Ref. {brand['reference']}" if brand["reference"] else "") if x
     )
     ctx = {
-        "version": __version__,
+        "version": f"{__version__} (data {data_version()})",
         "generated": timestamp(when),
         "date": date,
         "brand": brand,
@@ -425,7 +446,8 @@ def render_page(
         "sources": sources_text(basemap, idx, r.region_code),
         "leaflet_js": assets.js,
         "leaflet_css": assets.css,
-        "report_css": report_css(),
+        "report_css": report_css() + (kit_css() if outcome.kit else ""),
+        "kit_sections": [Markup(s) for s in outcome.kit],
     }
     return environment().get_template("report.html.j2").render(**ctx)
 

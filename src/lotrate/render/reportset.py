@@ -11,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from lotrate._data import data_version
 from lotrate._version import __version__
 from lotrate.errors import LotrateError
 from lotrate.io.lotfile import read_features
@@ -286,7 +287,7 @@ def _index_html(
         .render(
             rows=rows,
             counts=[(VERDICT_LABELS[k], n, VERDICT_COLOURS[k]) for k, n in counts.items() if n],
-            version=__version__,
+            version=f"{__version__} (data {data_version()})",
             generated=timestamp(when),
             date=when.strftime("%d %B %Y").lstrip("0"),
             brand=brand,

@@ -233,6 +233,8 @@ class Outcome:
     resolution: Resolution
     assessment: Assessment | None
     error: str | None
+    #: the decision kit's report sections (scenarios, timeline), HTML with every value escaped; empty if none
+    kit: tuple[str, ...] = ()
 
 
 def verdict_text(outcome: Outcome) -> tuple[str, str]:
