@@ -307,7 +307,7 @@ def write_layer(
 ) -> Path:
     """Write by the output's extension: .gpkg, .geojson, .fgb, .shp, .csv (WKT geometry) or .parquet.
 
-    Nothing is lost (DESIGN section 8): an existing file is replaced only with ``overwrite``; an existing
+    Nothing is lost (docs/cli.md): an existing file is replaced only with ``overwrite``; an existing
     GeoPackage gets the layer ``layer`` (default: the file's stem) added, or replaced with ``overwrite``,
     and keeps its other layers. Every write goes to a temporary folder beside ``path`` and is renamed into
     place (a GeoPackage is copied there first), so a failed write (a full disk, a driver error) leaves what

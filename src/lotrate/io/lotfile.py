@@ -256,7 +256,7 @@ LOCATION_COLUMNS = ("x", "y", "lon", "lat", "longitude", "latitude", "easting", 
 
 
 def format_keys() -> tuple[str, ...]:
-    """Every property key of lot file format v1 (DESIGN section 6), nested splits as one key each."""
+    """Every property key of lot file format v1 (docs/lot-file.md), nested splits as one key each."""
     keys = [*TEXT_FIELDS, *DATE_FIELDS, *BOOL_FIELDS, *NUMBER_FIELDS]
     keys += [f"{name}_{unit}" for name in (*AREA_FIELDS, *SPLIT_FIELDS) for unit in UNITS]
     return tuple(keys)
