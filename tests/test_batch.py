@@ -175,7 +175,7 @@ def test_assess_frame_on_the_samples(samples_dir: Path) -> None:
 
 def test_write_layer_rejects_unknown_extension(tmp_path: Path, resolved: gpd.GeoDataFrame) -> None:
     with pytest.raises(lotrate.LayerError, match="cannot write"):
-        write_layer(resolved, tmp_path / "x.xlsx")
+        write_layer(resolved, tmp_path / "x.kml")
 
 
 def test_large_input_shows_progress_and_finishes(capsys: pytest.CaptureFixture[str]) -> None:

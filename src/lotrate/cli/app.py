@@ -398,13 +398,13 @@ def report(
       lotrate report lot.geojson -o KTIL_713.html
       lotrate report lots.geojson -o reports/
     """
-    from lotrate.io.lotfile import read_features
+    from lotrate.io.lotfile import read_lots
     from lotrate.render.report import write_report
     from lotrate.render.reportset import write_reports
 
     with user_errors(lot_file):
         layers = load_layers(region_file, zone_files)
-        feats = read_features(lot_file, crs=crs)
+        feats = read_lots(lot_file, crs=crs)
         if not (out.suffix.lower() in (".html", ".htm") and len(feats) != 1):
             check_report_output(lot_file, out, [f.lot_id for f in feats], overwrite)
         options: dict[str, Any] = {

@@ -39,6 +39,7 @@ WRITERS: dict[str, str] = {
     ".shp": "ESRI Shapefile",
     ".csv": "CSV",
     ".parquet": "Parquet",
+    ".xlsx": "XLSX",  # surveyors' schedules: one row per lot, geometry as WKT unless x/y columns came in
 }
 
 
@@ -107,7 +108,6 @@ def _same_points(p: Path, df: pd.DataFrame, xn: str, yn: str, wkt: str) -> None:
 
 
 def _read_csv(p: Path, crs: str | None) -> gpd.GeoDataFrame:
-    import geopandas as gpd
     import pandas as pd
 
     from lotrate.io.inputs import read_text
@@ -118,6 +118,31 @@ def _read_csv(p: Path, crs: str | None) -> gpd.GeoDataFrame:
         df = pd.read_csv(io.StringIO(text))
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
         raise LayerError(f"{p}: not a readable CSV ({exc})") from None
+    return _table_layer(p, df, crs)
+
+
+def _read_xlsx(p: Path, crs: str | None) -> gpd.GeoDataFrame:
+    """The first sheet of a workbook as a layer, read like a CSV (x/y or WKT columns)."""
+    import pandas as pd
+
+    from lotrate.io.inputs import check_file, check_size
+
+    check_file(p, "workbook", LayerError)
+    check_size(p, "workbook", LayerError)
+    try:
+        df = pd.read_excel(p, engine="openpyxl")
+    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
+        raise LayerError(f"{p}: not a readable XLSX workbook ({' '.join(str(exc).split())})") from None
+    if df.empty:
+        raise LayerError(f"{p}: the first sheet has no rows")
+    return _table_layer(p, df, crs)
+
+
+def _table_layer(p: Path, df: pd.DataFrame, crs: str | None) -> gpd.GeoDataFrame:
+    """A table with x/y (lon/lat, easting/northing) or WKT columns as a layer; bad cells fail their row only."""
+    import geopandas as gpd
+    import pandas as pd
+
     lower: dict[str, str] = {}
     for c in df.columns:
         if str(c).lower() in lower:
@@ -192,6 +217,8 @@ def read_layer(path: str | os.PathLike[str], crs: str | None = None, layer: str 
     ext = p.suffix.lower()
     if ext == ".csv":
         return _read_csv(p, crs)
+    if ext == ".xlsx":
+        return _read_xlsx(p, crs)
     import pyogrio
 
     if not p.is_dir():
@@ -207,7 +234,8 @@ def read_layer(path: str | os.PathLike[str], crs: str | None = None, layer: str 
             gdf = gpd.read_parquet(p)
         else:
             names = layer_names(p) if layer is None else [layer]
-            gdf = pyogrio.read_dataframe(p, layer=names[0] if names else None)  # the first: no warning
+            # dates as text: one bad date fails its own row (when the lot is read), never the whole layer
+            gdf = pyogrio.read_dataframe(p, layer=names[0] if names else None, datetime_as_string=True)
     except Exception as exc:
         if p.is_dir():
             from lotrate import messages
@@ -305,7 +333,7 @@ def write_layer(
     layer: str | None = None,
     overwrite: bool = False,
 ) -> Path:
-    """Write by the output's extension: .gpkg, .geojson, .fgb, .shp, .csv (WKT geometry) or .parquet.
+    """Write by the output's extension: .gpkg, .geojson, .fgb, .shp, .csv or .xlsx (WKT geometry) or .parquet.
 
     Nothing is lost (docs/cli.md): an existing file is replaced only with ``overwrite``; an existing
     GeoPackage gets the layer ``layer`` (default: the file's stem) added, or replaced with ``overwrite``,
@@ -337,13 +365,16 @@ def write_layer(
                 shutil.copy2(p, tmp)
             if ext == ".parquet":
                 gdf.to_parquet(tmp)
-            elif ext == ".csv":
+            elif ext in (".csv", ".xlsx"):
                 frame = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
                 xy = gdf.attrs.get(XY_COLUMNS)
                 if not (xy and all(c in frame.columns for c in xy)):
                     geoms = np.asarray(gdf.geometry.values, dtype=object)
                     frame[result_column("geometry", frame.columns)] = shapely.to_wkt(geoms, rounding_precision=-1)
-                frame.to_csv(tmp, index=False)
+                if ext == ".csv":
+                    frame.to_csv(tmp, index=False)
+                else:
+                    frame.to_excel(tmp, index=False, engine="openpyxl")
             else:
                 # FlatGeobuf's spatial index would reorder the rows: keep the input order
                 options: dict[str, object] = {"SPATIAL_INDEX": "NO"} if ext == ".fgb" else {}

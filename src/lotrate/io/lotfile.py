@@ -376,7 +376,6 @@ def _sheet_records(path: Path, sheet: str | None = None) -> list[dict[str, Any]]
     """The rows of a CSV (every cell as text) or the first (or named) sheet of an XLSX workbook."""
     if path.suffix.lower() == ".csv":
         import csv
-
         import io
 
         from lotrate.io.inputs import read_text

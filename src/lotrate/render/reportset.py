@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from lotrate._data import data_version
 from lotrate._version import __version__
 from lotrate.errors import LotrateError
-from lotrate.io.lotfile import read_features
+from lotrate.io.lotfile import read_lots
 from lotrate.render.format import client_text, money, timestamp
 from lotrate.render.leaflet import leaflet_assets, map_fragments
 from lotrate.render.maps import Basemap, grid_to_lonlat, overview_map
@@ -140,7 +140,7 @@ def write_reports(
     lay = pick(layers, regions, zones)
     regions, zones = lay.regions, lay.zones
     brand = brand_of(firm, reference, str(logo) if logo else None)  # a bad logo fails before any work
-    feats = read_features(source, crs=crs) if isinstance(source, (str, os.PathLike, dict)) else list(source)
+    feats = read_lots(source, crs=crs) if isinstance(source, (str, os.PathLike, dict)) else list(source)
     if assess and rates is not None:  # read and check the schedule files once, not once per lot
         from lotrate.premium.rates import RateSchedule, load_schedule, schedule_set
 
