@@ -42,12 +42,14 @@ lint: install
 data: install
 	$(PY) scripts/build_regions.py
 	$(PY) scripts/build_zones.py
+	$(PY) scripts/build_index.py
 	$(PY) scripts/build_samples.py
 
 .PHONY: data-check
 data-check: install
 	$(PY) scripts/build_regions.py --check
 	$(PY) scripts/build_zones.py --check
+	$(PY) scripts/build_index.py --check
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
 	$(PY) -c 'import pathlib, sys; sys.path.insert(0, "scripts"); import build_samples as b; \
 	b.OUT = pathlib.Path(sys.argv[1]) / "sample_lots.geojson"; b.main()' "$$tmp" && \

@@ -1,32 +1,40 @@
-"""Point path: resolve_many vs geopandas.sjoin on the same region file, same run; scalar resolve; cold CLI.
+"""Points: resolve_many (full answer) vs geopandas.sjoin on the same region file, same run; one point through
+resolve; each figure a ratio of medians of paired runs, with the agreement of the answers beside it.
 
-Usage: python benchmarks/bench_points.py [N]   (default 1,000,000 points)
+Usage: python benchmarks/bench_points.py [N] [REPEAT]   (default 1,000,000 points, 3 repeats)
 """
 
 from __future__ import annotations
 
 import statistics
-import subprocess
 import sys
 import time
-import timeit
+from pathlib import Path
 
 import numpy as np
+import shapely
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import line, paired, timed, verdict
 
 import lotrate
+from lotrate.crs import to_grid
 from lotrate.index.regions import RegionIndex, data_path
 from lotrate.index.zones import ZoneIndex
 
+E0, E1, N0, N1 = 799_153.0, 869_857.0, 799_816.0, 847_654.0
+
 
 def points(n: int, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
-    """Uniform points over the HKSAR extent, kept where they fall inside Hong Kong (land and sea)."""
+    """Uniform points over the HKSAR extent, kept where they fall inside Hong Kong (land and sea), HK1980."""
     rng = np.random.default_rng(seed)
     idx = RegionIndex.default()
     xs, ys = [], []
     have = 0
     while have < n:
-        x = rng.uniform(799_153, 869_857, n)
-        y = rng.uniform(799_816, 847_654, n)
+        x = rng.uniform(E0, E1, n)
+        y = rng.uniform(N0, N1, n)
         keep = idx.region_grid.locate(x, y) >= 0
         xs.append(x[keep])
         ys.append(y[keep])
@@ -34,72 +42,128 @@ def points(n: int, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(xs)[:n], np.concatenate(ys)[:n]
 
 
-def best(fn, repeat: int = 3) -> float:  # type: ignore[no-untyped-def]
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
+def shapely_distances(idx: RegionIndex, e: np.ndarray, n: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """The reference: shapely's distance from each point to the boundary its region shares with the others."""
+    out = np.full(e.size, np.nan)
+    for r in range(len(idx.regions)):
+        sel = np.flatnonzero(k == r)
+        region = idx.regions[r].geometry
+        shared = shapely.union_all(
+            [shapely.intersection(region.boundary, o.geometry) for j, o in enumerate(idx.regions) if j != r]
+        )
+        out[sel] = shapely.distance(shared, shapely.points(e[sel], n[sel]))
+    return out
 
 
 def main() -> None:
     import geopandas as gpd
 
     n = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else 1_000_000
+    repeat = int(sys.argv[2]) if len(sys.argv) > 2 and sys.argv[2].isdigit() else 3
     x, y = points(n)
-    regions = gpd.read_file(data_path("regions", "appendix_ii.geojson"))
+    regions = gpd.read_file(data_path("regions", "appendix_ii.geojson"))[["code", "geometry"]]
     idx = RegionIndex.default()
-    ZoneIndex.default()  # built before timing, like the region index
-    lotrate.resolve_many(x=x[:1000], y=y[:1000], crs="EPSG:2326")  # build the indexes once (warm process)
+    ZoneIndex.default()
+    lotrate.resolve_many(x=x, y=y, crs="EPSG:2326")  # warm: tables loaded, notice texts built once
 
-    def sjoin() -> object:
+    def sjoin(predicate: str):  # type: ignore[no-untyped-def]
         pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy(x, y), crs=2326)
-        return gpd.sjoin(pts, regions[["code", "geometry"]], how="left", predicate="intersects")
+        return gpd.sjoin(pts, regions, how="left", predicate=predicate)
 
-    t_sjoin = best(sjoin, 2)
-    joined = sjoin()
-    joined = joined[~joined.index.duplicated(keep="first")]  # edge points: sjoin matches both sides
-    t_fast = best(lambda: lotrate.resolve_many(x=x, y=y, crs="EPSG:2326", distances=False))
-    t_full = best(lambda: lotrate.resolve_many(x=x, y=y, crs="EPSG:2326"), 1)
-    t_locate = best(lambda: idx.region_grid.locate(x, y))
-    ours = lotrate.resolve_many(x=x, y=y, crs="EPSG:2326", distances=False)["region_code"].to_numpy()
-    same = bool((joined["code"].to_numpy(dtype=object) == ours).all())
-    zone_hits = sum(
-        1 for h in lotrate.resolve_many(x=x[:100_000], y=y[:100_000], crs="EPSG:2326", distances=False)["zones"] if h
+    def ours():  # type: ignore[no-untyped-def]
+        return lotrate.resolve_many(x=x, y=y, crs="EPSG:2326")
+
+    t_within, t_full, r_full = paired(lambda: sjoin("within"), ours, repeat)
+    t_bare, _t_full2, r_bare = paired(lambda: idx.region_grid.locate(x, y), ours, max(repeat, 5))
+    _t_fast_b, t_fast, r_fast = paired(
+        lambda: sjoin("within"), lambda: lotrate.resolve_many(x=x, y=y, crs="EPSG:2326", distances=False), repeat
     )
+    t_inter, _ = timed(lambda: sjoin("intersects"))
+
+    # agreement: codes against sjoin(within) (edge points, where sjoin answers twice, take the first), distances
+    joined = sjoin("within")
+    joined = joined[~joined.index.duplicated(keep="first")]
+    frame = ours()
+    codes = frame["region_code"].astype(object).where(frame["region_code"].notna(), None).to_numpy()
+    sj = joined["code"].astype(object).where(joined["code"].notna(), None).to_numpy()
+    same = int((sj == codes).sum())
+    sample = np.random.default_rng(9).choice(n, size=min(n, 50_000), replace=False)
+    k = idx.region_grid.locate_exact(x[sample], y[sample])
+    ref = shapely_distances(idx, x[sample], y[sample], k)
+    worst = float(np.nanmax(np.abs(ref - frame["boundary_distance_m"].to_numpy()[sample])))
+    zones = int((frame["zones"].astype(object).map(len) > 0).sum())
 
     print(
-        f"points: {n:,} inside Hong Kong (uniform over the SAR, land and sea); region layer "
-        f"{idx.region_grid.nx}x{idx.region_grid.ny} cells of {idx.cell:.0f} m, "
-        f"{idx.region_grid.mixed_fraction * 100:.1f} % decided exactly"
+        f"points: {n:,} uniform over Hong Kong (land and sea), HK1980 Grid; median of {repeat} paired runs; "
+        f"cells of {idx.table.cell:.0f} m, {idx.region_grid.mixed_fraction * 100:.1f} % with a sub-raster, "
+        f"{idx.region_grid.exact_fraction * 100:.2f} % of the area decided exactly"
     )
-    print(f"geopandas.sjoin (points_from_xy + sjoin):        {t_sjoin:8.3f} s")
-    print(f"resolve_many, distances=False (+zones, warnings): {t_fast:8.3f} s   {t_sjoin / t_fast:6.1f}x sjoin")
-    print(f"resolve_many, exact distance on every row:       {t_full:8.3f} s   {t_sjoin / t_full:6.1f}x sjoin")
-    print(f"RegionIndex.region_grid.locate (ids only):        {t_locate:8.3f} s   {t_sjoin / t_locate:6.1f}x sjoin")
-    print(f"identical region codes to sjoin: {same}; zone hits in the first 100,000: {zone_hits:,}")
-
-    # one point, warm process
-    lotrate.resolve(x=114.2235, y=22.3110)
-    for label, kw in (
-        ("WGS 84", {"x": 114.2235, "y": 22.3110}),
-        ("HK1980", {"x": 838_500.0, "y": 819_800.0, "crs": "EPSG:2326"}),
-    ):
-        per = min(timeit.repeat(lambda kw=kw: lotrate.resolve(**kw), number=2000, repeat=5)) / 2000  # type: ignore[misc]
-        print(f"resolve, one point ({label}):                  {per * 1e6:8.1f} us")
-    per = min(timeit.repeat(lambda: idx.region_grid.locate_one(838_500.0, 819_800.0), number=20000, repeat=5)) / 20000
-    print(f"region_grid.locate_one, one point (HK1980):      {per * 1e6:8.2f} us")
-
-    # cold start of the command line, median of 5
-    cold = []
-    for _ in range(5):
-        t = time.perf_counter()
-        subprocess.run(
-            [sys.executable, "-m", "lotrate", "resolve", "114.2235", "22.3110"], check=True, capture_output=True
+    print(line("geopandas.sjoin(predicate='within') [baseline]", t_within))
+    print(line("geopandas.sjoin(predicate='intersects') [the default]", t_inter, t_inter / t_full, "vs ours"))
+    print(
+        line(
+            "resolve_many, full answer (exact distance every row)",
+            t_full,
+            r_full,
+            "sjoin(within)",
+            f"target >= 20x: {verdict(r_full, 20)}; {t_inter / t_full:.0f}x sjoin(intersects)",
         )
-        cold.append(time.perf_counter() - t)
-    print(f"lotrate resolve X Y, cold process (median of 5): {statistics.median(cold):8.3f} s")
+    )
+    print(line("resolve_many(distances=False)", t_fast, r_fast, "sjoin(within)"))
+    print(
+        line(
+            "RegionIndex.region_grid.locate (region ids only: the bare index)",
+            t_bare,
+            None,
+            "",
+            f"full answer = {1 / r_bare:.1f}x the bare index (aim <= 3x)",
+        )
+    )
+    print(
+        f"  agreement: region codes identical to sjoin(within) for {same:,} of {n:,} points; "
+        f"distance vs shapely on {sample.size:,} points: max |diff| {worst:.1e} m (target 1e-6); "
+        f"{zones:,} points in a zone"
+    )
+
+    # one point, WGS 84, warm: uniform over Hong Kong (boundaries and zones included)
+    lon, lat = wgs84_points(20_000)
+    f = lotrate.resolve
+    for a, b in zip(lon, lat):
+        f(x=a, y=b)
+    runs = []
+    for _ in range(5):
+        per = []
+        for a, b in zip(lon, lat):
+            t = time.perf_counter_ns()
+            f(x=a, y=b)
+            per.append(time.perf_counter_ns() - t)
+        runs.append(np.array(per) / 1e3)
+    per_point = np.median(np.vstack(runs), axis=0)  # each point's median over the 5 runs
+    mean = float(per_point.mean())
+    batch = lotrate.resolve_many(x=lon, y=lat)
+    agree = sum(
+        1
+        for a, b, row in zip(lon[:2000], lat[:2000], batch.to_dict("records")[:2000])
+        if (r := f(x=a, y=b)).region_code == row["region_code"]
+        and r.boundary_distance_m == row["boundary_distance_m"]
+        and r.warnings == tuple(row["warnings"])
+    )
+    print(
+        f"resolve, one WGS 84 point, warm ({lon.size:,} uniform points): mean {mean:.2f} us, median "
+        f"{statistics.median(per_point):.2f} us, p99 {np.percentile(per_point, 99):.2f} us  "
+        f"[target mean <= 5 us: {verdict(mean, 5.0, higher_is_better=False)}]; "
+        f"scalar == batch for {agree:,} of 2,000"
+    )
+
+
+def wgs84_points(n: int, seed: int = 4) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    idx = RegionIndex.default()
+    lon = rng.uniform(113.83, 114.45, n * 3)
+    lat = rng.uniform(22.13, 22.57, n * 3)
+    e, nn = to_grid(lon, lat)
+    keep = idx.region_grid.locate(e, nn) >= 0
+    return lon[keep][:n], lat[keep][:n]
 
 
 if __name__ == "__main__":

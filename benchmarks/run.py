@@ -1,4 +1,9 @@
-"""Run every benchmarks/bench_*.py in turn (``make bench``). Figures go to stdout; see benchmarks/README.md."""
+"""Run every benchmarks/bench_*.py in turn (``make bench``): each target against its baseline, measured in the
+same run (paired, repeated, medians), with the agreement of the answers beside each ratio.
+
+Usage: python benchmarks/run.py [bench_points bench_polygons bench_cold]   (default: all)
+Figures go to stdout; benchmarks/README.md records a run and what the figures mean.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +20,13 @@ def main() -> int:
         if only and path.stem not in only:
             continue
         print(f"== {path.stem}", flush=True)
-        runpy.run_path(str(path), run_name="__main__")
+        saved = sys.argv
+        sys.argv = [str(path)]  # each benchmark with its default sizes
+        try:
+            runpy.run_path(str(path), run_name="__main__")
+        finally:
+            sys.argv = saved
+        sys.stdout.flush()
     return 0
 
 

@@ -153,3 +153,12 @@ def test_rebuild_is_byte_identical(tmp_path: Path) -> None:
     )
     for name in ("appendix_ii.geojson", "districts.geojson"):
         assert (out / name).read_bytes() == (ROOT / "data" / "regions" / name).read_bytes()
+
+
+@pytest.mark.slow
+def test_index_files_rebuild_byte_identical() -> None:
+    """data/index/*.bin are what scripts/build_index.py builds from data/regions and data/zones, byte for byte."""
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "build_index.py"), "--check"], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr

@@ -3,7 +3,8 @@
 Geometry is computed in EPSG:2326 only. Input may be in any CRS pyproj reads; axis order is always x, y
 (``always_xy=True``): longitude/latitude, or easting/northing. The checks here catch the mistakes that
 otherwise give a silently wrong place: NaN or infinite values, latitude and longitude swapped, HK1980 metres
-passed as degrees, degrees passed as metres (REFERENCE section 5). Containment in Hong Kong is tested
+passed as degrees, degrees passed as metres (LandsD's HK1980 Grid notes, docs/layers.md). Containment in Hong Kong
+is tested
 against the region layer (``regions.py``), never against a bounding box.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -18,7 +20,9 @@ import numpy as np
 import shapely
 from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError as _PyprojCRSError
+from pyproj.exceptions import ProjError
 
+from lotrate import messages
 from lotrate.errors import (
     CoordinateOrderError,
     CoordinateUnitsError,
@@ -34,31 +38,70 @@ from lotrate.errors import (
 HK_CRS = "EPSG:2326"
 WGS84 = "EPSG:4326"
 
-# Rough windows used only to recognise mistakes (REFERENCE section 5), never to decide containment.
+# Rough windows used only to recognise mistakes (LandsD's HK1980 Grid notes, docs/layers.md), never to decide
+# containment.
 _LON = (113.5, 114.8)
 _LAT = (21.9, 22.8)
 _EAST = (790_000.0, 880_000.0)
 _NORTH = (790_000.0, 860_000.0)
 
 
+#: names Hong Kong surveyors use for the territory's CRSs (lower case, spaces normalised) -> EPSG code.
+#: "HK1980" alone is read as the grid (EPSG:2326), as in everyday survey use; its geographic datum is EPSG:4611.
+CRS_ALIASES = {
+    "hk1980": "EPSG:2326",
+    "hk1980 grid": "EPSG:2326",
+    "hk 1980 grid": "EPSG:2326",
+    "hk80": "EPSG:2326",
+    "hk80 grid": "EPSG:2326",
+    "hkgrid": "EPSG:2326",
+    "hk grid": "EPSG:2326",
+    "hong kong 1980 grid": "EPSG:2326",
+    "hong kong 1980 grid system": "EPSG:2326",
+    "wgs84": "EPSG:4326",
+    "wgs 84": "EPSG:4326",
+    "hk1980 geographic": "EPSG:4611",
+}
+
+
 @lru_cache(maxsize=32)
 def parse_crs(crs: str | int | CRS) -> CRS:
     """Return a :class:`pyproj.CRS`, raising :class:`~lotrate.errors.CRSError` with a hint if unreadable.
+
+    Besides anything pyproj reads, the names people use in Hong Kong are understood (``CRS_ALIASES``).
 
     Examples
     --------
     >>> parse_crs("EPSG:2326").name
     'Hong Kong 1980 Grid System'
+    >>> parse_crs("HK1980 Grid").to_epsg(), parse_crs("HK80").to_epsg()
+    (2326, 2326)
     """
     if isinstance(crs, CRS):
-        return crs
-    try:
-        return CRS.from_user_input(crs)
-    except _PyprojCRSError as exc:
+        parsed = crs
+    else:
+        alias = CRS_ALIASES.get(" ".join(str(crs).lower().replace("_", " ").replace("-", " ").split()))
+        try:
+            parsed = CRS.from_user_input(alias or crs)
+        except (_PyprojCRSError, TypeError, ValueError) as exc:
+            raise CRSError(
+                f"crs={_short(crs)} is not a coordinate reference system pyproj can read; "
+                "use e.g. 'EPSG:4326' for longitude/latitude or 'EPSG:2326' for HK1980 Grid"
+            ) from exc
+    if parsed.geodetic_crs is None:  # LOCAL_CS / engineering or vertical-only: no link to the Earth
         raise CRSError(
-            f"crs={crs!r} is not a coordinate reference system pyproj can read; "
-            "use e.g. 'EPSG:4326' for longitude/latitude or 'EPSG:2326' for HK1980 Grid"
-        ) from exc
+            f"crs={_short(crs)} is a local ({parsed.type_name.lower()}) coordinate system with no link to the "
+            "Earth, so lotrate cannot place it in Hong Kong; reproject the data to EPSG:2326 (HK1980 Grid) or give "
+            "its real CRS"
+        )
+    return parsed
+
+
+def _short(crs: object) -> str:
+    """A CRS as quoted in a message: WKT cut to its first 60 characters."""
+    text = crs.to_string() if isinstance(crs, CRS) else str(crs)
+    text = " ".join(text.split())
+    return repr(text if len(text) <= 60 else text[:57] + "...")
 
 
 def _crs_key(crs: str | int | CRS | None) -> str | int | CRS:
@@ -70,7 +113,25 @@ def _transformer(crs: str | int | CRS) -> Transformer | None:
     src = parse_crs(crs)
     if src == parse_crs(HK_CRS):
         return None
-    return Transformer.from_crs(src, HK_CRS, always_xy=True)
+    try:
+        return Transformer.from_crs(src, HK_CRS, always_xy=True)
+    except ProjError as exc:
+        raise CRSError(
+            f"crs={_short(crs)} cannot be converted to HK1980 Grid (EPSG:2326); reproject the data or give its "
+            "real CRS"
+        ) from exc
+
+
+def check_crs(crs: str | int | CRS) -> CRS:
+    """Parse ``crs`` and make sure it converts to HK1980 Grid, raising :class:`~lotrate.errors.CRSError` if not.
+
+    Examples
+    --------
+    >>> check_crs("EPSG:4326").name
+    'WGS 84'
+    """
+    _transformer(crs)
+    return parse_crs(crs)
 
 
 @lru_cache(maxsize=32)
@@ -177,21 +238,111 @@ def point_to_grid(x: float, y: float, crs: str | int | CRS = WGS84) -> tuple[flo
     >>> round(e, 2), round(n, 2)
     (835411.43, 817266.02)
     """
+    return point_converter(crs)(x, y)
+
+
+def needs_transform(crs: str | int | CRS = WGS84) -> bool:
+    """True unless ``crs`` is HK1980 Grid itself (then coordinates pass through unchanged)."""
+    return _transformer(_crs_key(crs)) is not None
+
+
+_CONVERTERS: dict[Any, Callable[[Any, Any], tuple[float, float]]] = {}
+
+
+def point_converter(crs: str | int | CRS = WGS84) -> Callable[[Any, Any], tuple[float, float]]:
+    """The checked one-point conversion to HK1980 Grid for ``crs``, built once per CRS value and cached.
+
+    The returned function takes ``x, y`` (any real numbers) and returns ``(easting, northing)`` floats, or
+    raises the error :func:`check_point` would. A point inside the plausible window of its kind of CRS (degrees
+    or metres around Hong Kong) cannot have a problem, so it is checked with four comparisons; any other point
+    gets the full diagnosis.
+
+    Examples
+    --------
+    >>> point_converter("EPSG:2326")(835411.431, 817266.016)
+    (835411.431, 817266.016)
+    """
     try:
-        xf, yf = float(x), float(y)
+        return _CONVERTERS[crs]
+    except (KeyError, TypeError):
+        pass
+    conv = _make_converter(crs)
+    try:
+        if len(_CONVERTERS) < 64:
+            _CONVERTERS[crs] = conv
+    except TypeError:  # an unhashable crs (a dict): not cached
+        pass
+    return conv
+
+
+def point_transform(
+    crs: str | int | CRS = WGS84,
+) -> tuple[Callable[[float, float], tuple[float, float]] | None, tuple[float, float, float, float]]:
+    """The raw one-point transform to HK1980 Grid (None for HK1980 Grid itself) and the plausible window
+    ``(xmin, xmax, ymin, ymax)`` of ``crs``'s kind: a float point inside the window needs no other check than
+    a finite result (the hot path of :func:`point_converter`, for callers that inline it)."""
+    key = _crs_key(crs)
+    tr = _transformer(key)
+    (x0, x1), (y0, y1) = (_LON, _LAT) if _is_geographic(key) else (_EAST, _NORTH)
+    return (None if tr is None else _fast_transform(tr)), (x0, x1, y0, y1)
+
+
+def _as_number(x: Any, y: Any) -> tuple[float, float]:
+    try:
+        return float(x), float(y)
     except (TypeError, ValueError) as exc:
         raise InvalidCoordinateError(f"coordinate x={x!r}, y={y!r} is not a number") from exc
-    check_point(xf, yf, crs)
-    tr = _transformer(_crs_key(crs))
-    if tr is None:
-        return xf, yf
-    e, n = tr.transform(xf, yf, errcheck=False)
-    if not (np.isfinite(e) and np.isfinite(n)):
-        raise CoordinateUnitsError(
-            f"coordinate x={xf!r}, y={yf!r} cannot be converted from {crs} to HK1980 Grid; "
-            "check the crs and the units of the values"
-        )
-    return float(e), float(n)
+
+
+def _fast_transform(tr: Transformer) -> Callable[[float, float], tuple[float, float]]:
+    """``tr.transform`` for one point, through pyproj's point call when it is there and agrees."""
+    point = getattr(getattr(tr, "_transformer", None), "_transform_point", None)
+    if point is not None:
+        try:
+            from pyproj.enums import TransformDirection
+
+            forward = TransformDirection.FORWARD
+
+            def fast(x: float, y: float) -> tuple[float, float]:
+                e, n = point(inx=x, iny=y, inz=None, intime=None, direction=forward, radians=False, errcheck=False)
+                return e, n
+
+            probe = (114.2, 22.3, 835000.0, 818000.0)
+            if all(fast(a, b) == tuple(tr.transform(a, b, errcheck=False)) for a, b in zip(probe[:2], probe[2:])):
+                return fast
+        except Exception:  # an older or newer pyproj: the public call
+            pass
+
+    def public(x: float, y: float) -> tuple[float, float]:
+        e, n = tr.transform(x, y, errcheck=False)
+        return e, n
+
+    return public
+
+
+def _make_converter(crs: str | int | CRS) -> Callable[[Any, Any], tuple[float, float]]:
+    key = _crs_key(crs)
+    geographic = _is_geographic(key)
+    tr = _transformer(key)
+    (x0, x1), (y0, y1) = (_LON, _LAT) if geographic else (_EAST, _NORTH)
+    isfinite = math.isfinite
+    transform = None if tr is None else _fast_transform(tr)
+
+    def convert(x: Any, y: Any) -> tuple[float, float]:
+        if type(x) is not float or type(y) is not float:
+            x, y = _as_number(x, y)
+        if not (x0 <= x <= x1 and y0 <= y <= y1):  # outside the plausible window: the full diagnosis
+            problem = _problem(x, y, geographic, crs)
+            if problem is not None:
+                raise problem
+        if transform is None:
+            return x, y
+        e, n = transform(x, y)
+        if not (isfinite(e) and isfinite(n)):
+            raise CoordinateUnitsError(messages.cannot_convert(x, y, crs))
+        return e, n
+
+    return convert
 
 
 _POLYGONAL = ("Polygon", "MultiPolygon")

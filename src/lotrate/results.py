@@ -39,7 +39,7 @@ def html_view(obj: Any) -> str:
         return _HTML_RENDERER[0](obj)
     return f"<pre>{html.escape(repr(obj))}</pre>"
 
-#: A share of a lot in another region above this fraction is reported as a straddle (DESIGN section 4).
+#: A share of a lot in another region above this fraction is reported as a straddle (docs/layers.md).
 STRADDLE_MIN_SHARE = 0.005
 
 
@@ -127,7 +127,8 @@ class Resolution:
 
     @property
     def near_boundary(self) -> bool:
-        return any(w.code == "near_boundary" for w in self.warnings)
+        """Closer to another region than the layer's accuracy: a ``near_boundary`` or ``straddle`` notice."""
+        return any(w.code in ("near_boundary", "straddle") for w in self.warnings)
 
     @property
     def straddles(self) -> tuple[RegionShare, ...]:
@@ -138,7 +139,7 @@ class Resolution:
         return html_view(self)
 
     def to_dict(self) -> dict[str, Any]:
-        """The ``resolve`` JSON object (DESIGN section 7) plus a few extra keys."""
+        """The ``resolve`` JSON object (docs/outputs.md) plus a few extra keys."""
         return {
             "region_code": self.region_code,
             "region_name": self.region_name,

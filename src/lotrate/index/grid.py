@@ -1,19 +1,50 @@
-"""A raster index of polygons: a cell no boundary crosses answers from an array, a mixed cell exactly."""
+"""A raster index of polygons: a cell no boundary crosses answers from an array, a mixed cell from a finer
+sub-raster, and only a sub-cell a boundary may cross exactly."""
 
 from __future__ import annotations
 
+import math
+from bisect import bisect_left
+from collections.abc import Callable
 from functools import cached_property
 
 import numpy as np
 import shapely
 
 
-class GridIndex:
-    """Locate points among non-overlapping polygons (EPSG:2326) through a raster of cells.
+def _runs(pure: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Runs of consecutive True along the last axis of a 2-D mask: (run id per cell, -1 off runs; first cell
+    of each run, flat)."""
+    flat = pure.ravel()
+    start = pure.copy()
+    start[:, 1:] &= ~pure[:, :-1]
+    sflat = start.ravel()
+    rid = np.cumsum(sflat) - 1
+    return np.where(flat, rid, -1), np.flatnonzero(sflat)
 
-    ``locate(e, n)`` returns, per point, the index of the polygon covering it, or -1. Answers are
-    identical to an exact prepared ``contains_xy`` test in polygon order, with boundary points going to
-    the first polygon that touches them.
+
+def _mark(points: np.ndarray, x0: float, y0: float, step: float, nx: int, ny: int) -> np.ndarray:
+    """Flat indices (with repeats) of the cells of side ``step`` holding ``points`` or next to one (8-neighbourhood)."""
+    ix = np.floor((points[:, 0] - x0) / step).astype(np.int64)
+    iy = np.floor((points[:, 1] - y0) / step).astype(np.int64)
+    out = []
+    for dy in (-1, 0, 1):
+        for dx in (-1, 0, 1):
+            jx, jy = ix + dx, iy + dy
+            ok = (jx >= 0) & (jx < nx) & (jy >= 0) & (jy < ny)
+            out.append(jy[ok] * nx + jx[ok])
+    return np.concatenate(out)
+
+
+class GridIndex:
+    """Locate points among non-overlapping polygons (EPSG:2326) through a two-level raster.
+
+    ``locate(e, n)`` returns, per point, the index of the polygon covering it, or -1. Answers are identical
+    to an exact prepared ``contains_xy`` test in polygon order, with boundary points going to the first polygon
+    that touches them. Level 1 is a raster of ``cell``-metre cells: -1 outside every polygon, ``k`` inside
+    polygon ``k``, -2 for a cell a boundary may cross (it holds a vertex of the boundary densified to half a
+    cell, or is next to one). Each mixed cell has a sub-raster of ``SUB`` x ``SUB`` sub-cells built the same
+    way; a point in a mixed sub-cell is decided exactly, against the polygons that meet its cell only.
 
     Examples
     --------
@@ -23,52 +54,222 @@ class GridIndex:
     [0, 0, 1, -1]
     """
 
-    def __init__(self, polygons: list[shapely.Geometry], cell: float = 100.0) -> None:
-        self.polygons = list(polygons)
-        for g in self.polygons:
-            shapely.prepare(g)
-        xmin, ymin, xmax, ymax = shapely.total_bounds(np.array(self.polygons, dtype=object))
-        self.cell = float(cell)
-        self.x0 = float(xmin) - self.cell
-        self.y0 = float(ymin) - self.cell
-        self.nx = int(np.ceil((xmax - self.x0) / self.cell)) + 2
-        self.ny = int(np.ceil((ymax - self.y0) / self.cell)) + 2
-        self.owner = self._build()
-        self._flat = self.owner.ravel()
-        self._tiles: dict[tuple[int, int], list[tuple[int, shapely.Geometry]]] = {}
-
-    def _build(self) -> np.ndarray:
-        mixed = np.zeros((self.ny, self.nx), dtype=bool)
-        for g in self.polygons:
-            # every cell a boundary passes through holds a vertex of the boundary densified to half a
-            # cell, or is next to one: mark those cells and their 8 neighbours as mixed
-            pts = shapely.get_coordinates(shapely.segmentize(g.boundary, self.cell / 2))
-            ix = ((pts[:, 0] - self.x0) / self.cell).astype(np.int64)
-            iy = ((pts[:, 1] - self.y0) / self.cell).astype(np.int64)
-            for dy in (-1, 0, 1):
-                for dx in (-1, 0, 1):
-                    mixed[np.clip(iy + dy, 0, self.ny - 1), np.clip(ix + dx, 0, self.nx - 1)] = True
-        owner = np.full((self.ny, self.nx), -1, dtype=np.int16)
-        iy, ix = np.nonzero(~mixed)
-        cx = self.x0 + (ix + 0.5) * self.cell
-        cy = self.y0 + (iy + 0.5) * self.cell
-        for k, g in enumerate(self.polygons):
-            hit = shapely.contains_xy(g, cx, cy)
-            owner[iy[hit], ix[hit]] = k
-        owner[mixed] = -2
-        return owner
-
+    #: sub-cells per side of a mixed cell
+    SUB = 8
     #: side of the square tiles the polygons are cut into for area shares (m)
     TILE = 2000.0
 
+    def __init__(
+        self,
+        polygons: list[shapely.Geometry],
+        cell: float = 64.0,
+        *,
+        origin: tuple[float, float] | None = None,
+        shape: tuple[int, int] | None = None,
+        tables: dict[str, np.ndarray] | None = None,
+    ) -> None:
+        self.polygons = list(polygons)
+        for g in self.polygons:
+            shapely.prepare(g)
+        self.cell = float(cell)
+        if origin is None or shape is None:
+            xmin, ymin, xmax, ymax = shapely.total_bounds(np.array(self.polygons, dtype=object))
+            origin = (
+                math.floor(xmin / self.cell) * self.cell - self.cell,
+                math.floor(ymin / self.cell) * self.cell - self.cell,
+            )
+            shape = (int(np.ceil((ymax - origin[1]) / self.cell)) + 2, int(np.ceil((xmax - origin[0]) / self.cell)) + 2)
+        self.x0, self.y0 = float(origin[0]), float(origin[1])
+        self.ny, self.nx = int(shape[0]), int(shape[1])
+        self.sub_cell = self.cell / self.SUB
+        t = self._build() if tables is None else tables
+        #: level 1, flat (row-major): polygon index, -1 outside, -2 mixed
+        self.owner_flat: np.ndarray = t["owner"]
+        #: the mixed cells, ascending: cell ``mixed_cells[m]`` has sub-raster row ``m`` of ``sub``
+        self.mixed_cells: np.ndarray = t["mixed_cells"]
+        #: sub-rasters of the mixed cells, (mixed cells, SUB * SUB), row-major from the cell's lower-left corner
+        self.sub: np.ndarray = t["sub"]
+        #: bit ``k`` set when polygon ``k`` meets the mixed cell (the only polygons an exact test looks at)
+        self.cand_mask: np.ndarray = t["cand_mask"]
+        self._tiles: dict[tuple[int, int], list[tuple[int, shapely.Geometry]]] = {}
+        self._reach: dict[tuple[int, int, float], shapely.Geometry | None] = {}
+
+    # -- build ------------------------------------------------------------------------------------------
+
+    def tables(self) -> dict[str, np.ndarray]:
+        """The arrays that make the index (for :meth:`__init__`'s ``tables``; saved by ``scripts/build_index.py``)."""
+        return {"owner": self.owner_flat, "mixed_cells": self.mixed_cells, "sub": self.sub, "cand_mask": self.cand_mask}
+
+    def _boundary_points(self, k: int, step: float) -> np.ndarray:
+        return shapely.get_coordinates(shapely.segmentize(self.polygons[k].boundary, step))
+
+    def _build(self) -> dict[str, np.ndarray]:
+        nx, ny, h, s = self.nx, self.ny, self.cell, self.SUB
+        npoly = len(self.polygons)
+        # cells each polygon's boundary may cross (level 1), polygon by polygon
+        marks = [_mark(self._boundary_points(k, h / 2), self.x0, self.y0, h, nx, ny) for k in range(npoly)]
+        mixed = np.zeros(ny * nx, dtype=bool)
+        for m in marks:
+            mixed[m] = True
+        small = np.int8 if npoly < 127 else np.int16
+        owner = np.full(ny * nx, -2, dtype=small)
+        # a run of pure cells along a row lies on one side of every boundary: one exact test decides it
+        rid, first = _runs(~mixed.reshape(ny, nx))
+        cx = self.x0 + (first % nx + 0.5) * h
+        cy = self.y0 + (first // nx + 0.5) * h
+        run_owner = self.locate_exact(cx, cy)
+        owner[rid >= 0] = run_owner[rid[rid >= 0]]
+        cells = np.flatnonzero(mixed)
+        mixed_id = np.full(ny * nx, -1, dtype=np.int32)
+        mixed_id[cells] = np.arange(cells.size, dtype=np.int32)
+        # the polygons that may meet a mixed cell: those whose boundary marked it (polygons do not overlap, so
+        # a polygon meeting a cell some boundary crosses has its own boundary there)
+        cand = np.zeros(cells.size, dtype=np.int64)
+        for k, m in enumerate(marks):
+            bit = np.int64(1) << np.int64(k) if k < 63 else np.int64(-1)
+            cand[mixed_id[m]] |= bit
+        # sub-rasters: the same on a lattice SUB times finer, kept for the mixed cells only
+        snx, sny = nx * s, ny * s
+        smixed = np.zeros((cells.size, s * s), dtype=bool)
+        for k in range(npoly):
+            g = _mark(self._boundary_points(k, self.sub_cell / 2), self.x0, self.y0, self.sub_cell, snx, sny)
+            gx, gy = g % snx, g // snx
+            m = mixed_id[(gy // s) * nx + gx // s]
+            keep = m >= 0
+            smixed[m[keep], (gy[keep] % s) * s + gx[keep] % s] = True
+        sub = np.full(cells.size * s * s, -2, dtype=small)
+        if cells.size:
+            rid, first = _runs((~smixed).reshape(cells.size * s, s))
+            mrow, within = first // (s * s), first % (s * s)
+            sx = self.x0 + (cells[mrow] % nx) * h + (within % s + 0.5) * self.sub_cell
+            sy = self.y0 + (cells[mrow] // nx) * h + (within // s + 0.5) * self.sub_cell
+            sub_owner = self._locate_masked(sx, sy, cand[mrow])
+            sub[rid >= 0] = sub_owner[rid[rid >= 0]]
+        return {"owner": owner, "mixed_cells": cells.astype(np.int32), "sub": sub, "cand_mask": cand}
+
+    # -- queries ----------------------------------------------------------------------------------------
+
+    @property
+    def owner(self) -> np.ndarray:
+        """Level 1 as a (ny, nx) raster."""
+        return self.owner_flat.reshape(self.ny, self.nx)
+
+    def mixed_row(self, cells: np.ndarray) -> np.ndarray:
+        """Row in ``sub`` of each of ``cells`` (mixed cells only)."""
+        return np.searchsorted(self.mixed_cells, cells)
+
     @cached_property
-    def _sat(self) -> np.ndarray:
-        """Summed-area tables of the raster, one per polygon: counts of cells it owns in any cell window."""
-        k = len(self.polygons)
-        sat = np.zeros((k, self.ny + 1, self.nx + 1), dtype=np.int32)
-        for i in range(k):
-            sat[i, 1:, 1:] = np.cumsum(np.cumsum(self.owner == i, axis=0), axis=1)
-        return sat
+    def mixed_fraction(self) -> float:
+        """Fraction of level-1 cells with a sub-raster."""
+        return float((self.owner_flat == -2).mean())
+
+    @cached_property
+    def exact_fraction(self) -> float:
+        """Fraction of the area (as cells) decided exactly: mixed sub-cells of mixed cells."""
+        return float((self.sub == -2).sum() / (self.SUB * self.SUB) / self.owner_flat.size)
+
+    def locate_exact(self, e: np.ndarray, n: np.ndarray) -> np.ndarray:
+        """Exact answer with prepared geometry only (no raster): the reference ``locate`` must match."""
+        e = np.asarray(e, dtype=float)
+        n = np.asarray(n, dtype=float)
+        return self._locate_masked(e, n, np.full(e.shape[0], -1, dtype=np.int64))
+
+    def _locate_masked(self, e: np.ndarray, n: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """Exact answer, testing polygon ``k`` only where bit ``k`` of ``mask`` is set."""
+        out = np.full(e.shape[0], -1, dtype=np.int64)
+        todo = np.ones(e.shape[0], dtype=bool)
+        for test in (shapely.contains_xy, shapely.intersects_xy):
+            for k, g in enumerate(self.polygons):
+                idx = np.flatnonzero(todo & (((mask >> k) & 1) > 0)) if k < 64 else np.flatnonzero(todo)
+                if idx.size == 0:
+                    continue
+                hit = test(g, e[idx], n[idx])
+                out[idx[hit]] = k
+                todo[idx[hit]] = False
+        return out
+
+    def cells_of(self, e: np.ndarray, n: np.ndarray) -> np.ndarray:
+        """Flat level-1 cell of each point, -1 outside the raster (or not finite)."""
+        fx = np.floor((e - self.x0) / self.cell)
+        fy = np.floor((n - self.y0) / self.cell)
+        inside = (fx >= 0) & (fx < self.nx) & (fy >= 0) & (fy < self.ny)
+        return np.where(inside, fy * self.nx + fx, -1).astype(np.int64)
+
+    def resolve_mixed(self, e: np.ndarray, n: np.ndarray, cells: np.ndarray) -> np.ndarray:
+        """Owners of points lying in mixed cells ``cells``: from the sub-raster, else exactly."""
+        m = self.mixed_row(cells)
+        sx = np.floor((e - self.x0) / self.sub_cell).astype(np.int64) - (cells % self.nx) * self.SUB
+        sy = np.floor((n - self.y0) / self.sub_cell).astype(np.int64) - (cells // self.nx) * self.SUB
+        np.clip(sx, 0, self.SUB - 1, out=sx)
+        np.clip(sy, 0, self.SUB - 1, out=sy)
+        out = self.sub[m * (self.SUB * self.SUB) + sy * self.SUB + sx].astype(np.int64)
+        exact = np.flatnonzero(out == -2)
+        if exact.size:
+            out[exact] = self._locate_masked(e[exact], n[exact], self.cand_mask[m[exact]])
+        return out
+
+    def locate(self, e: np.ndarray, n: np.ndarray) -> np.ndarray:
+        e = np.asarray(e, dtype=float)
+        n = np.asarray(n, dtype=float)
+        cells = self.cells_of(e, n)
+        out = np.where(cells >= 0, self.owner_flat[np.maximum(cells, 0)], -1).astype(np.int64)
+        mixed = np.flatnonzero(out == -2)
+        if mixed.size:
+            out[mixed] = self.resolve_mixed(e[mixed], n[mixed], cells[mixed])
+        return out
+
+    @cached_property
+    def _py(self) -> tuple[memoryview, memoryview, memoryview, memoryview]:
+        return (
+            np.ascontiguousarray(self.owner_flat).data,
+            np.ascontiguousarray(self.mixed_cells).data,
+            np.ascontiguousarray(self.sub).data,
+            np.ascontiguousarray(self.cand_mask).data,
+        )
+
+    def locate_one(self, e: float, n: float) -> int:
+        """Scalar :meth:`locate` without NumPy array overhead."""
+        fx = (e - self.x0) / self.cell
+        fy = (n - self.y0) / self.cell
+        if not (0 <= fx < self.nx and 0 <= fy < self.ny):
+            return -1
+        ix, iy = int(fx), int(fy)
+        cell = iy * self.nx + ix
+        k = self._py[0][cell]
+        if k != -2:
+            return k
+        return self.locate_one_mixed(e, n, cell)
+
+    @cached_property
+    def locate_one_mixed(self) -> Callable[[float, float, int], int]:
+        """``locate_one_mixed(e, n, cell)``: scalar :meth:`resolve_mixed` for one point in mixed cell ``cell``."""
+        _owner, mixed_cells, sub, cand = self._py
+        s = self.SUB
+        ss = s * s
+        x0, y0, sub_cell, nx = self.x0, self.y0, self.sub_cell, self.nx
+        polygons = list(enumerate(self.polygons))
+        floor = math.floor
+        contains_xy, intersects_xy = shapely.contains_xy, shapely.intersects_xy
+
+        def locate_one_mixed(e: float, n: float, cell: int) -> int:
+            m = bisect_left(mixed_cells, cell)
+            sx = floor((e - x0) / sub_cell) - (cell % nx) * s
+            sy = floor((n - y0) / sub_cell) - (cell // nx) * s
+            sx = 0 if sx < 0 else s - 1 if sx >= s else sx
+            sy = 0 if sy < 0 else s - 1 if sy >= s else sy
+            k = sub[m * ss + sy * s + sx]
+            if k != -2:
+                return k
+            mask = cand[m]
+            for test in (contains_xy, intersects_xy):
+                for i, g in polygons:
+                    if (i >= 64 or (mask >> i) & 1) and test(g, e, n):
+                        return i
+            return -1
+
+        return locate_one_mixed
+
+    # -- area shares ------------------------------------------------------------------------------------
 
     def _piece(self, key: tuple[int, int]) -> list[tuple[int, shapely.Geometry]]:
         """The polygons cut to one tile: (polygon index, piece), cached."""
@@ -86,9 +287,89 @@ class GridIndex:
                 if g.intersects(tile):
                     piece = shapely.intersection(g, tile)
                     if not piece.is_empty:
+                        shapely.prepare(piece)
                         pieces.append((i, piece))
             self._tiles[key] = pieces
         return pieces
+
+    def clip(self, geom: shapely.Geometry, k: int) -> shapely.Geometry:
+        """The part of ``geom`` in polygon ``k``, through polygon ``k``'s pieces in the tiles ``geom`` meets."""
+        t = self.TILE
+        x0, y0, x1, y1 = geom.bounds
+        pieces = [
+            piece
+            for tx in range(int((x0 - self.x0) // t), int((x1 - self.x0) // t) + 1)
+            for ty in range(int((y0 - self.y0) // t), int((y1 - self.y0) // t) + 1)
+            for i, piece in self._piece((tx, ty))
+            if i == k
+        ]
+        return shapely.intersection(geom, shapely.union_all(pieces)) if pieces else shapely.Polygon()
+
+    def reach_near(self, bounds: tuple[float, float, float, float], reach: float) -> shapely.Geometry:
+        """Everything within ``reach`` of the polygons, around ``bounds``: the union of the buffers of the tiles'
+        pieces (each tile's buffer cached), over the tiles within ``reach`` of ``bounds``."""
+        t = self.TILE
+        x0, y0, x1, y1 = bounds
+        parts = []
+        for tx in range(int((x0 - reach - self.x0) // t), int((x1 + reach - self.x0) // t) + 1):
+            for ty in range(int((y0 - reach - self.y0) // t), int((y1 + reach - self.y0) // t) + 1):
+                key = (tx, ty, reach)
+                got = self._reach.get(key)
+                if got is None:
+                    pieces = [piece for _i, piece in self._piece((tx, ty))]
+                    got = shapely.buffer(shapely.union_all(pieces), reach, quad_segs=32) if pieces else None
+                    if got is not None:
+                        shapely.prepare(got)
+                    self._reach[key] = got
+                if got is not None:
+                    parts.append(got)
+        return shapely.union_all(parts) if parts else shapely.Polygon()
+
+    def territory_near(self, bounds: tuple[float, float, float, float], reach: float) -> shapely.Geometry:
+        """The union of the polygons cut to the tiles that meet ``bounds`` grown by ``reach``."""
+        t = self.TILE
+        x0, y0, x1, y1 = bounds
+        pieces = [
+            piece
+            for tx in range(int((x0 - reach - self.x0) // t), int((x1 + reach - self.x0) // t) + 1)
+            for ty in range(int((y0 - reach - self.y0) // t), int((y1 + reach - self.y0) // t) + 1)
+            for _i, piece in self._piece((tx, ty))
+        ]
+        return shapely.union_all(pieces) if pieces else shapely.Polygon()
+
+    #: a box meeting more level-1 cells than this is settled exactly rather than cell by cell
+    PURE_MAX_CELLS = 4096
+
+    def pure_owner(self, bounds: np.ndarray) -> np.ndarray:
+        """For boxes (rows of xmin, ymin, xmax, ymax): the polygon owning every level-1 cell they meet, else -1."""
+        b = np.asarray(bounds, dtype=float)
+        out = np.full(b.shape[0], -1, dtype=np.int64)
+        if b.shape[0] == 0:
+            return out
+        with np.errstate(invalid="ignore"):
+            ix0 = np.floor((b[:, 0] - self.x0) / self.cell)
+            iy0 = np.floor((b[:, 1] - self.y0) / self.cell)
+            ix1 = np.floor((b[:, 2] - self.x0) / self.cell)
+            iy1 = np.floor((b[:, 3] - self.y0) / self.cell)
+        inside = (ix0 >= 0) & (iy0 >= 0) & (ix1 < self.nx) & (iy1 < self.ny)
+        ix0, iy0, ix1, iy1 = (np.where(inside, v, 0).astype(np.int64) for v in (ix0, iy0, ix1, iy1))
+        wide = ix1 - ix0 + 1
+        ncell = np.where(inside, wide * (iy1 - iy0 + 1), 0)
+        ncell[ncell > self.PURE_MAX_CELLS] = 0
+        rows = np.flatnonzero(ncell > 0)
+        if rows.size == 0:
+            return out
+        cnt = ncell[rows]
+        box = np.repeat(np.arange(rows.size), cnt)
+        local = np.arange(box.size) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+        r = rows[box]
+        owner = self.owner_flat[(iy0[r] + local // wide[r]) * self.nx + ix0[r] + local % wide[r]].astype(np.int64)
+        starts = np.cumsum(cnt) - cnt
+        lo = np.minimum.reduceat(owner, starts)
+        hi = np.maximum.reduceat(owner, starts)
+        pure = (lo == hi) & (lo >= 0)
+        out[rows[pure]] = lo[pure]
+        return out
 
     def area_shares(self, polys: np.ndarray) -> np.ndarray:
         """Area of each polygon (EPSG:2326) inside each indexed polygon, as a fraction of its own area.
@@ -102,89 +383,45 @@ class GridIndex:
         if polys.shape[0] == 0:
             return out
         b = shapely.bounds(polys)
-        ix0 = np.floor((b[:, 0] - self.x0) / self.cell).astype(np.int64)
-        iy0 = np.floor((b[:, 1] - self.y0) / self.cell).astype(np.int64)
-        ix1 = np.floor((b[:, 2] - self.x0) / self.cell).astype(np.int64)
-        iy1 = np.floor((b[:, 3] - self.y0) / self.cell).astype(np.int64)
-        inside = (ix0 >= 0) & (iy0 >= 0) & (ix1 < self.nx) & (iy1 < self.ny)
-        unsure = ~inside
-        cx0, cy0 = np.clip(ix0, 0, self.nx - 1), np.clip(iy0, 0, self.ny - 1)
-        cx1, cy1 = np.clip(ix1, 0, self.nx - 1), np.clip(iy1, 0, self.ny - 1)
-        cells = (cx1 - cx0 + 1) * (cy1 - cy0 + 1)
-        pure = np.full(polys.shape[0], -1, dtype=np.int64)
-        for i in range(len(self.polygons)):
-            s = self._sat[i]
-            count = s[cy1 + 1, cx1 + 1] - s[cy0, cx1 + 1] - s[cy1 + 1, cx0] + s[cy0, cx0]
-            pure[(count == cells) & inside] = i
+        pure = self.pure_owner(b)
         rows = np.flatnonzero(pure >= 0)
         out[rows, pure[rows]] = 1.0
-        unsure |= pure < 0
-        todo = np.flatnonzero(unsure)
-        if todo.size == 0:
+        todo = np.flatnonzero(pure < 0)
+        if todo.size:
+            out[todo] = self.exact_shares(polys[todo], b[todo])
+        return out
+
+    def exact_shares(self, polys: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
+        """:meth:`area_shares` by intersection with the tile pieces, for every lot."""
+        out = np.zeros((polys.shape[0], len(self.polygons)))
+        if polys.shape[0] == 0:
             return out
+        b = shapely.bounds(polys) if b is None else b
         t = self.TILE
         pair_row: list[int] = []
         pair_idx: list[int] = []
         pair_geom: list[shapely.Geometry] = []
-        for r in todo:
+        for r in range(polys.shape[0]):
             x0, y0, x1, y1 = b[r]
             for tx in range(int((x0 - self.x0) // t), int((x1 - self.x0) // t) + 1):
                 for ty in range(int((y0 - self.y0) // t), int((y1 - self.y0) // t) + 1):
                     for i, piece in self._piece((tx, ty)):
-                        pair_row.append(int(r))
+                        pair_row.append(r)
                         pair_idx.append(i)
                         pair_geom.append(piece)
         if pair_row:
             rows_a = np.array(pair_row)
-            areas = shapely.area(shapely.intersection(polys[rows_a], np.array(pair_geom, dtype=object)))
+            geoms = np.array(pair_geom, dtype=object)
+            lots = polys[rows_a]
+            areas = np.zeros(rows_a.size)
+            inside = shapely.contains(geoms, lots)  # prepared pieces: a lot wholly in a piece needs no overlay
+            areas[inside] = shapely.area(lots[inside])
+            part = np.flatnonzero(~inside & shapely.intersects(geoms, lots))
+            areas[part] = shapely.area(shapely.intersection(lots[part], geoms[part]))
             np.add.at(out, (rows_a, np.array(pair_idx)), areas)
-            lot_area = shapely.area(polys[todo])
-            out[todo] /= np.where(lot_area > 0, lot_area, 1.0)[:, None]
+            lot_area = shapely.area(polys)
+            out /= np.where(lot_area > 0, lot_area, 1.0)[:, None]
         return out
-
-    @cached_property
-    def mixed_fraction(self) -> float:
-        """Fraction of cells decided exactly rather than from the raster."""
-        return float((self.owner == -2).mean())
-
-    def locate_exact(self, e: np.ndarray, n: np.ndarray) -> np.ndarray:
-        """Exact answer with prepared geometry only (no raster): the reference ``locate`` must match."""
-        out = np.full(e.shape[0], -1, dtype=np.int64)
-        todo = np.ones(e.shape[0], dtype=bool)
-        for test in (shapely.contains_xy, shapely.intersects_xy):
-            for k, g in enumerate(self.polygons):
-                idx = np.flatnonzero(todo)
-                if idx.size == 0:
-                    return out
-                hit = test(g, e[idx], n[idx])
-                out[idx[hit]] = k
-                todo[idx[hit]] = False
-        return out
-
-    def locate(self, e: np.ndarray, n: np.ndarray) -> np.ndarray:
-        e = np.asarray(e, dtype=float)
-        n = np.asarray(n, dtype=float)
-        fx = np.floor((e - self.x0) / self.cell)
-        fy = np.floor((n - self.y0) / self.cell)
-        inside = (fx >= 0) & (fx < self.nx) & (fy >= 0) & (fy < self.ny)
-        out = np.full(e.shape[0], -1, dtype=np.int64)
-        cells = fy[inside].astype(np.int64) * self.nx + fx[inside].astype(np.int64)
-        out[inside] = self._flat[cells]
-        unsure = np.flatnonzero(out == -2)
-        if unsure.size:
-            out[unsure] = self.locate_exact(e[unsure], n[unsure])
-        return out
-
-    def locate_one(self, e: float, n: float) -> int:
-        """Scalar :meth:`locate` without NumPy array overhead."""
-        fx = (e - self.x0) / self.cell
-        fy = (n - self.y0) / self.cell
-        if not (0 <= fx < self.nx and 0 <= fy < self.ny):
-            return -1
-        k = int(self._flat[int(fy) * self.nx + int(fx)])
-        if k != -2:
-            return k
-        return locate_one_exact(self.polygons, e, n)
 
 
 def locate_one_exact(polygons: list[shapely.Geometry], e: float, n: float) -> int:

@@ -27,12 +27,11 @@ import numpy as np
 import shapely
 
 from lotrate import messages
-from lotrate.crs import HK_CRS
-from lotrate.errors import CRSError
-from lotrate.resolution.answers import boundary_notice, straddle_notice
+from lotrate.errors import CRSError, EmptyGeometryError, GeometryError
 from lotrate.resolution.layers import Layers, pick
+from lotrate.resolution.lots import PolygonAnswers, resolve_polygons
 from lotrate.resolution.points import resolve_many
-from lotrate.results import STRADDLE_MIN_SHARE, Notice, ZoneHit
+from lotrate.results import Notice, ZoneHit
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -41,7 +40,7 @@ if TYPE_CHECKING:
     from lotrate.index.regions import RegionIndex
     from lotrate.index.zones import ZoneIndex
 
-#: the Lands Department Lot layer's fields, in the order a lot id is taken from them (REFERENCE section 6)
+#: the Lands Department Lot layer's fields, in the order a lot id is taken from them (the LandsD iB1000 Lot layer)
 LANDSD_LOT_FIELDS = (
     "LOTID",
     "LOTCODE",
@@ -55,7 +54,8 @@ LANDSD_LOT_FIELDS = (
     "LOTCSUID",
     "SHAPE_Area",
 )
-LOT_ID_FIELDS = ("lot_id", "CISLOTDISPLAYNAME", "LOTCODEDISPLAY", "LOTID")
+#: columns naming a lot, in order of preference, matched case-insensitively (``LOT_ID``, ``LotNo``, ...)
+LOT_ID_FIELDS = ("lot_id", "lot_no", "lotno", "CISLOTDISPLAYNAME", "LOTCODEDISPLAY", "LOTID")
 RESULT_COLUMNS = (
     "lot_id",
     "region_code",
@@ -78,10 +78,23 @@ CHUNK = 20_000
 
 
 def lot_ids(frame: pd.DataFrame) -> list[str | None]:
+    """Each row's lot id from the first of :data:`LOT_ID_FIELDS` present (any case; the exact case first)."""
+    lower: dict[str, object] = {}
+    for c in frame.columns:
+        lower.setdefault(str(c).lower(), c)
     for name in LOT_ID_FIELDS:
-        if name in frame.columns:
-            return [None if v is None or (isinstance(v, float) and math.isnan(v)) else str(v) for v in frame[name]]
+        col = name if name in frame.columns else lower.get(name.lower())
+        if col is not None:
+            return [_lot_id_text(v) for v in frame[col]]
     return [None] * len(frame)
+
+
+def _lot_id_text(v: object) -> str | None:
+    if v is None or (isinstance(v, float) and math.isnan(v)) or type(v).__name__ in ("NAType", "NaTType"):
+        return None
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))  # a numeric column with gaps is read as float: lot 12, not 12.0
+    return str(v)
 
 
 def notes_text(notes: tuple[Notice, ...]) -> str:
@@ -96,109 +109,42 @@ def _zone_text(hits: tuple[ZoneHit, ...]) -> tuple[str, str, str]:
     )
 
 
-def _polygon_columns(geoms: np.ndarray, idx: RegionIndex, zidx: ZoneIndex, distances: bool) -> dict[str, np.ndarray]:
-    """Result columns for valid polygon lots (EPSG:2326), identical to :func:`lotrate.resolution.points.resolve_geometry`.
-
-    Per-lot Python runs only for lots with a warning, a zone or an error; the rest is array work.
-    """
-    n = len(geoms)
-    shares = idx.region_grid.area_shares(geoms)
-    dshares = idx.district_grid.area_shares(geoms)
-    inside = shares.sum(axis=1)
-    ok = inside >= 1 - 1e-6
-    # primary region: the largest share, ties to the first in layer order (as resolve_geometry)
-    primary = np.argmax(shares, axis=1)
-    district = np.where(dshares.max(axis=1) > 0, np.argmax(dshares, axis=1), -1)
-    order = np.argsort(-shares, axis=1, kind="stable")
-    second = np.take_along_axis(shares, order[:, 1:2], axis=1)[:, 0]
-    straddling = ok & (second > STRADDLE_MIN_SHARE)
-    dist = np.where(straddling, 0.0, np.nan)
-    near = np.where(straddling, order[:, 1], -1)
-    whole = shares[np.arange(n), primary] >= 1.0
-    maybe = np.ones(n, dtype=bool)
-    if not distances:  # only lots whose box touches a raster cell near a region boundary
-        b = shapely.bounds(geoms)
-        maybe = idx.maybe_near_boundary(b[:, 0], b[:, 1]) | idx.maybe_near_boundary(b[:, 2], b[:, 3])
-        maybe |= ~whole
-    for k in range(len(idx.regions)):
-        rows = np.flatnonzero((primary == k) & ok & ~straddling & maybe)
-        if rows.size == 0:
-            continue
-        parts = geoms[rows].copy()
-        partial = ~whole[rows]
-        if partial.any():
-            parts[partial] = shapely.intersection(geoms[rows[partial]], idx.regions[k].geometry)
-        tree, _segs, owners = idx._edges(k)
-        if owners.size == 0:
-            dist[rows], near[rows] = np.inf, -1
-            continue
-        (qi, ti), d = tree.query_nearest(parts, return_distance=True, all_matches=False)
-        dist[rows[qi]] = d
-        near[rows[qi]] = owners[ti]
+def _polygon_columns(ans: PolygonAnswers, idx: RegionIndex) -> dict[str, np.ndarray]:
+    """Result columns from :func:`~lotrate.resolution.lots.resolve_polygons` answers (the text of each row)."""
+    n = ans.primary.shape[0]
+    ok = ans.primary >= 0
     codes = np.array([r.code for r in idx.regions] + [None], dtype=object)
     names = np.array([r.name_en for r in idx.regions] + [None], dtype=object)
     dnames = np.array([d.name_en for d in idx.districts] + [None], dtype=object)
     dlo = np.array([d.district_lands_office for d in idx.districts] + [None], dtype=object)
-    pk = np.where(ok, primary, -1)
+    pk = ans.primary
+    dk = np.where(ok, ans.district, -1)
     cols: dict[str, np.ndarray] = {
         "region_code": codes[pk],
         "region_name": names[pk],
-        "district": dnames[np.where(ok, district, -1)],
-        "district_lands_office": dlo[np.where(ok, district, -1)],
-        "region_share": np.where(ok, shares[np.arange(n), primary].round(6), np.nan),
+        "district": dnames[dk],
+        "district_lands_office": dlo[dk],
+        "region_share": np.where(ok, ans.shares[np.arange(n), np.maximum(pk, 0)].round(6), np.nan),
         "straddle": np.full(n, "", dtype=object),
-        "boundary_distance_m": np.where(ok, dist, np.nan),
-        "nearest_region": codes[np.where(ok, near, -1)],
-        "near_boundary": np.zeros(n, dtype=bool),
+        "boundary_distance_m": np.where(ok, ans.dist, np.nan),
+        "nearest_region": codes[np.where(ok, ans.near, -1)],
+        "near_boundary": ans.near_boundary & ok,
         "zone_kinds": np.full(n, "", dtype=object),
         "zone_names": np.full(n, "", dtype=object),
         "zone_shares": np.full(n, "", dtype=object),
         "warnings": np.full(n, "", dtype=object),
-        "error": np.full(n, None, dtype=object),
+        "error": np.array([None if e is None else str(e) for e in ans.errors], dtype=object),
+        "error_type": np.array([None if e is None else type(e).__name__ for e in ans.errors], dtype=object),
     }
-    # rows that need words: errors, straddles, near a boundary, within reach of a zone
-    accuracy = np.array([max(r.accuracy_m for r in idx.regions)])[0]
-    special = ~ok | straddling | (ok & (dist < accuracy))
-    zone_rows = np.zeros(n, dtype=bool)
-    if zidx.zones:
-        reach = max(z.accuracy_m for z in zidx.zones)
-        lot_i, _ = shapely.STRtree([z.geometry for z in zidx.zones]).query(
-            geoms, predicate="dwithin", distance=reach + 1.0
-        )
-        zone_rows[lot_i] = True
-    points = None
-    for i in np.flatnonzero(special | (zone_rows & ok)):
-        if not ok[i]:
-            if inside[i] <= 0:
-                points = shapely.point_on_surface(geoms) if points is None else points
-                c = points[i]
-                cols["error"][i] = f"the lot (HK1980 E {c.x:,.0f}, N {c.y:,.0f}) lies outside the HKSAR boundary"
-            else:
-                cols["error"][i] = f"{(1 - inside[i]) * 100:.1f} % of the lot lies outside the HKSAR boundary"
-            continue
-        notes: list[Notice] = []
-        if straddling[i]:
-            row_shares = [(float(shares[i, j]), j) for j in range(shares.shape[1]) if shares[i, j] > 0]
-            row_shares.sort(key=lambda s: (-s[0], s[1]))
-            notes.append(straddle_notice(idx, row_shares))
-            cols["straddle"][i] = "; ".join(f"{idx.regions[j].code} {s * 100:.1f} %" for s, j in row_shares)
-        else:
-            bn = boundary_notice(idx, int(primary[i]), float(dist[i]), int(near[i]))
-            if bn is not None:
-                notes.append(bn)
-                cols["near_boundary"][i] = True
-        if zone_rows[i]:
-            hits, znotes = zidx.geometry_hits(geoms[i])
-            notes.extend(znotes)
+    for r in np.flatnonzero(ans.straddling):
+        row = sorted(((float(s), j) for j, s in enumerate(ans.shares[r]) if s > 0), key=lambda s: (-s[0], s[1]))
+        cols["straddle"][r] = "; ".join(f"{idx.regions[j].code} {s * 100:.1f} %" for s, j in row)
+    for i, (notes, hits) in enumerate(zip(ans.notes, ans.hits)):
+        if notes:
+            cols["warnings"][i] = notes_text(notes)
+        if hits:
             cols["zone_kinds"][i], cols["zone_names"][i], cols["zone_shares"][i] = _zone_text(hits)
-        cols["warnings"][i] = notes_text(tuple(notes))
     return cols
-
-
-def _to_grid_geoms(gdf: gpd.GeoDataFrame) -> np.ndarray:
-    if gdf.crs is None:
-        raise CRSError("the layer has no CRS; set it (gdf.set_crs('EPSG:2326') or 'EPSG:4326') before resolving")
-    return np.asarray(gdf.to_crs(HK_CRS).geometry.values, dtype=object)
 
 
 def resolve_frame(
@@ -209,49 +155,56 @@ def resolve_frame(
     layers: Layers | None = None,
     progress: bool | None = None,
     distances: bool = True,
+    error_type: bool = False,
 ) -> gpd.GeoDataFrame:
     """Resolve every row of a GeoDataFrame (points or lot polygons, in any CRS it declares).
 
     Returns a copy with every input column and the columns ``lot_id``, ``region_code``, ``region_name``,
     ``district``, ``district_lands_office``, ``region_share``, ``straddle``, ``boundary_distance_m``,
     ``nearest_region``, ``near_boundary``, ``zone_kinds``, ``zone_names``, ``zone_shares``, ``warnings`` and
-    ``error`` (text; empty results for rows that could not be resolved). Answers are those of
-    :func:`lotrate.resolve_many` for points and :func:`lotrate.resolve_geometry` for polygons. With
-    ``distances=False`` the boundary distance is computed only where it may be under the layer accuracy (so
-    ``near_boundary`` stays exact) and is NaN elsewhere, as in :func:`lotrate.resolve_many`.
+    ``error`` (text; empty results for rows that could not be resolved), plus ``error_type`` (the class name of
+    the error :func:`lotrate.resolve_geometry` would raise) when ``error_type=True``. Answers, notices and
+    error sentences are those of :func:`lotrate.resolve` / :func:`lotrate.resolve_many` for points and
+    :func:`lotrate.resolve_geometry` for polygons, row by row, computed from the coordinates as given (in
+    ``gdf.crs``). With ``distances=False`` the boundary distance is computed only where it may be under the
+    layer accuracy (so ``near_boundary`` stays exact) and is NaN elsewhere, as in :func:`lotrate.resolve_many`.
     """
     import pandas as pd
     from tqdm import tqdm
 
     lay = pick(layers, regions, zones)
     idx, zidx = lay.regions, lay.zones
-    geoms = _to_grid_geoms(gdf)
+    if gdf.crs is None:
+        raise CRSError("the layer has no CRS; set it (gdf.set_crs('EPSG:2326') or 'EPSG:4326') before resolving")
+    crs = gdf.crs
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
     n = len(geoms)
+    text_cols = ("straddle", "zone_kinds", "zone_names", "zone_shares", "warnings")
     cols: dict[str, np.ndarray] = {
         name: np.full(n, np.nan)
         if name in ("region_share", "boundary_distance_m")
         else np.zeros(n, dtype=bool)
         if name == "near_boundary"
-        else np.full(
-            n, "" if name in ("straddle", "zone_kinds", "zone_names", "zone_shares", "warnings") else None, dtype=object
-        )
-        for name in RESULT_COLUMNS
+        else np.full(n, "" if name in text_cols else None, dtype=object)
+        for name in (*RESULT_COLUMNS, "error_type")
         if name != "lot_id"
     }
     gtype = shapely.get_type_id(geoms)  # -1 None, 0 Point, 3 Polygon, 6 MultiPolygon
-    empty = shapely.is_empty(geoms) | (gtype < 0)
+    empty = (gtype < 0) | shapely.is_empty(geoms)
     show = (n >= PROGRESS_MIN_ROWS) if progress is None else progress
     bar = tqdm(total=n, disable=not show, file=sys.stderr, unit="row", desc="lotrate")
-    cols["error"][empty] = "empty geometry: the row has no point or boundary"
+    cols["error"][empty] = messages.empty_geometry()
+    cols["error_type"][empty] = EmptyGeometryError.__name__
     other = np.flatnonzero(~np.isin(gtype, (0, 3, 6)) & ~empty)
     for i in other:
-        cols["error"][i] = f"geometry type {geoms[i].geom_type} is not a lot; give a Point, Polygon or MultiPolygon"
+        cols["error"][i] = messages.not_a_lot(geoms[i].geom_type)
+        cols["error_type"][i] = GeometryError.__name__
     bar.update(other.size + int(empty.sum()))
     pts = np.flatnonzero((gtype == 0) & ~empty)
     for start in range(0, pts.size, CHUNK):
         sel = pts[start : start + CHUNK]
         xy = shapely.get_coordinates(geoms[sel])
-        frame = resolve_many(x=xy[:, 0], y=xy[:, 1], crs=HK_CRS, layers=lay, distances=distances)
+        frame = resolve_many(x=xy[:, 0], y=xy[:, 1], crs=crs, layers=lay, distances=distances)
         for name in (
             "region_code",
             "region_name",
@@ -261,8 +214,10 @@ def resolve_frame(
             "nearest_region",
             "near_boundary",
             "error",
+            "error_type",
         ):
-            cols[name][sel] = frame[name].to_numpy()
+            col = frame[name]
+            cols[name][sel] = col.to_numpy() if col.dtype.kind in "bf" else col.astype(object).where(col.notna(), None)
         cols["region_share"][sel] = np.where(frame["error"].isna(), 1.0, np.nan)
         for j, hits, notes in zip(sel, frame["zones"], frame["warnings"]):
             if hits or notes:
@@ -270,39 +225,15 @@ def resolve_frame(
                 cols["warnings"][j] = notes_text(notes)
         bar.update(sel.size)
     polys = np.flatnonzero(np.isin(gtype, (3, 6)) & ~empty)
-    valid = shapely.is_valid(geoms[polys]) if polys.size else np.zeros(0, dtype=bool)
-    fixed = geoms[polys].copy()
-    repaired: dict[int, str] = {}
-    keep = np.ones(polys.size, dtype=bool)
-    for j in np.flatnonzero(~valid):
-        i = polys[j]
-        reason = shapely.is_valid_reason(geoms[i])
-        parts = [
-            p for p in shapely.get_parts(shapely.make_valid(geoms[i])) if p.geom_type in ("Polygon", "MultiPolygon")
-        ]
-        g = shapely.union_all(parts) if parts else shapely.Polygon()
-        if g.is_empty or g.area <= 0:
-            cols["error"][i] = f"invalid polygon ({reason}) with no area once repaired; fix the boundary"
-            keep[j] = False
-            continue
-        fixed[j] = g
-        repaired[int(i)] = reason
-    flat = keep & (shapely.area(fixed) <= 0)
-    cols["error"][polys[flat]] = "the lot polygon has no area"
-    keep &= ~flat
-    bar.update(int((~keep).sum()))
-    polys, fixed = polys[keep], fixed[keep]
     for start in range(0, polys.size, CHUNK):
         rows = polys[start : start + CHUNK]
-        part = _polygon_columns(fixed[start : start + CHUNK], idx, zidx, distances)
-        for name, values in part.items():
+        ans = resolve_polygons(geoms[rows], crs, idx, zidx, distances=distances)
+        for name, values in _polygon_columns(ans, idx).items():
             cols[name][rows] = values
         bar.update(rows.size)
-    for row, reason in repaired.items():
-        if cols["error"][row] is None:
-            note = str(messages.geometry_repaired(reason))
-            cols["warnings"][row] = note + (" | " + cols["warnings"][row] if cols["warnings"][row] else "")
     bar.close()
+    if not error_type:
+        del cols["error_type"]
     out = gdf.copy()
     if "lot_id" not in out.columns:
         out["lot_id"] = pd.Series(lot_ids(gdf), index=out.index, dtype=object)

@@ -1,19 +1,36 @@
 """Resolve a lot, given as a point or a boundary, to its Appendix II region, district and special zones.
 
-This is the table step on top of :class:`~lotrate.index.regions.RegionIndex` and :class:`~lotrate.index.zones.ZoneIndex`:
-``resolve`` for one point, ``resolve_many`` for arrays (one row per input, never raising for a bad row),
-``resolve_geometry`` for a Point, Polygon or MultiPolygon lot.
+This is the table step on top of :class:`~lotrate.index.regions.RegionIndex` and
+:class:`~lotrate.index.zones.ZoneIndex`: ``resolve`` for one point, ``resolve_many`` for arrays (one row per
+input, never raising for a bad row), ``resolve_geometry`` for a Point, Polygon or MultiPolygon lot.
+
+Both paths read the same per-cell tables and compute the same floats: :func:`resolve` in plain Python (no
+NumPy scalars, no shapely objects for most points, a cached checked converter per CRS), :func:`resolve_many`
+over arrays, with notices keyed by integers and their text built once per distinct key.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from lotrate import messages
-from lotrate.crs import WGS84, coordinate_problems, point_to_grid, to_grid
-from lotrate.resolution.answers import boundary_notice, is_grid, make_resolution, outside_error
+from lotrate.crs import WGS84, coordinate_problems, needs_transform, point_converter, point_transform, to_grid
+from lotrate.errors import CoordinateUnitsError
+from lotrate.resolution.answers import (
+    boundary_notice,
+    code_columns,
+    fused_words,
+    outside_error,
+    outside_errors,
+    pair_accuracy,
+    point_builder,
+    warnings_with_region_notice,
+    zone_columns,
+)
 from lotrate.resolution.layers import Layers, pick
 from lotrate.results import Notice, Resolution, ZoneHit
 
@@ -60,17 +77,141 @@ def resolve(
     >>> resolve(x=114.1887, y=22.2456).region_code  # Wong Chuk Hang
     'HKI'
     """
-    lay = pick(layers, regions, zones)
-    idx = lay.regions
-    e, n = point_to_grid(x, y, crs)
-    k, d = idx.locate_point(e, n)
-    if k < 0:
-        raise outside_error(x, y, crs, e, n, idx)
-    dist, near = idx.point_distance(e, n, k)
-    bn = boundary_notice(idx, k, dist, near)
-    hits, znotes = lay.zones.point_hits(e, n)
-    notes = znotes if bn is None else (bn, *znotes)
-    return make_resolution(idx, k, d, dist, near, e, n, "Point", None, idx.point_shares[k], hits, notes)
+    if layers is None and regions is None and zones is None:
+        try:
+            fast = _FAST[crs]
+        except (KeyError, TypeError):
+            fast = _fast_resolver(crs)
+        return fast(x, y)
+    return _resolver(pick(layers, regions, zones), crs)(x, y)
+
+
+#: one-point resolvers over the built-in layers, by CRS
+_FAST: dict[Any, Callable[[Any, Any], Resolution]] = {}
+
+
+def _fast_resolver(crs: Any) -> Callable[[Any, Any], Resolution]:
+    fast = _resolver(Layers.default(), crs)
+    try:
+        if len(_FAST) < 64:
+            _FAST[crs] = fast
+    except TypeError:  # an unhashable crs (a dict)
+        pass
+    return fast
+
+
+def _resolver(lay: Layers, crs: Any) -> Callable[[Any, Any], Resolution]:
+    """``resolve`` for one set of layers and one CRS, with every table bound as a local name.
+
+    The common case (a cell inside one region and one district, one candidate segment, a zone answer the same
+    for the whole cell) is answered here from one read of the fused word; every other case through the
+    tables' own one-point functions. Both give what :func:`resolve_many` gives.
+    """
+    idx, zidx = lay.regions, lay.zones
+    table = idx.table
+    convert = point_converter(crs)
+    transform, (wx0, wx1, wy0, wy1) = point_transform(crs)
+    isfinite = math.isfinite
+    answer_one = table.answer_one
+    point_hits = zidx.point_hits
+    build = point_builder(idx)
+    accuracy = idx.accuracy_m
+    fused = fused_words(idx, zidx)
+    word = np.ascontiguousarray(fused if fused is not None else table.word).data
+    zone_static = [zidx.answer_list[i] for i in zidx.static_ids.tolist()] if fused is not None else []
+    nstatic = len(zone_static)
+    segs = table.py_segments
+    x0, y0, cell, nx, ny = table.x0, table.y0, table.cell, table.nx, table.ny
+    sqrt = math.sqrt
+    templates, codes, stride = build.templates, build.codes, build.stride  # type: ignore[attr-defined]
+    new, cls = object.__new__, Resolution
+
+    def resolve_one(x: Any, y: Any) -> Resolution:
+        if x.__class__ is float and y.__class__ is float and wx0 <= x <= wx1 and wy0 <= y <= wy1:
+            e, n = (x, y) if transform is None else transform(x, y)
+            if not (isfinite(e) and isfinite(n)):
+                e, n = convert(x, y)  # raises the error
+        else:
+            e, n = convert(x, y)
+        fx = (e - x0) / cell
+        fy = (n - y0) / cell
+        if 0 <= fx < nx and 0 <= fy < ny:
+            w = word[int(fy) * nx + int(fx)]
+            k = w & 0xFF
+            d = (w >> 8) & 0xFF
+            z = (w >> 25) & 0x7FFF
+            if k < 254 and d < 254 and (w >> 16) & 0xFF == 1:
+                ax, ay, dx, dy, den, near = segs[w >> 40]
+                wx = e - ax
+                wy = n - ay
+                t = (wx * dx + wy * dy) / den
+                if t < 0.0:
+                    t = 0.0
+                elif t > 1.0:
+                    t = 1.0
+                ex = wx - t * dx
+                ey = wy - t * dy
+                dist = sqrt(ex * ex + ey * ey)
+                hits, notes = zone_static[z] if z < nstatic else point_hits(e, n)
+                if dist < accuracy:
+                    bn = boundary_notice(idx, k, dist, near)
+                    if bn is not None:
+                        notes = (bn, *notes)
+                r = new(cls)
+                f = r.__dict__
+                f.update(templates[k * stride + d])
+                f["boundary_distance_m"] = dist
+                f["nearest_region"] = codes[near]
+                f["easting"] = e
+                f["northing"] = n
+                f["zones"] = hits
+                f["warnings"] = notes
+                return r
+        k, d, dist, near = answer_one(e, n)
+        if k < 0:
+            raise outside_error(float(x), float(y), crs, e, n, idx)
+        hits, notes = point_hits(e, n)
+        if near >= 0 and dist < accuracy:
+            bn = boundary_notice(idx, k, dist, near)
+            if bn is not None:
+                notes = (bn, *notes)
+        return build(k, d, dist, near, e, n, hits, notes)
+
+    return resolve_one
+
+
+def _tuple_columns(
+    idx: RegionIndex, zidx: ZoneIndex, k: np.ndarray, dist: np.ndarray, near: np.ndarray, zid: np.ndarray
+) -> tuple[Any, Any, np.ndarray]:
+    """The ``zones`` and ``warnings`` columns (categoricals of tuples) and the ``near_boundary`` flags.
+
+    A row's warnings are its region notice (keyed by region, nearest region and whole metres) followed by its
+    zone notices (keyed by the zone index's answer id): each distinct key's tuple is built once for the
+    process, and the columns are integer codes into catalogues of those tuples.
+    """
+    cols = zone_columns(idx, zidx)
+    hit_code, note_code = cols.codes(zidx)
+    flag = dist < idx.accuracy_m  # NaN compares False
+    rows = np.flatnonzero(flag)
+    rows = rows[dist[rows] < pair_accuracy(idx)[k[rows], near[rows]]]
+    flag[:] = False
+    flag[rows] = True
+    wcode = note_code[zid]
+    if rows.size:
+        metres = np.rint(dist[rows]).astype(np.int64)
+        nz = len(zidx.answer_list)
+        key = ((k[rows] * len(idx.regions) + near[rows]) * (1 << 24) + metres) * nz + zid[rows]
+        ukey, inv = np.unique(key, return_inverse=True)
+        combo = cols.combo
+        codes = np.empty(ukey.size, dtype=np.int64)
+        for j, kk in enumerate(ukey.tolist()):
+            ck = (kk, nz)
+            got = combo.get(ck)
+            if got is None:
+                got = combo[ck] = cols.warnings.add(warnings_with_region_notice(idx, zidx, kk, nz))
+            codes[j] = got
+        wcode[rows] = codes[inv.ravel()]
+    return cols.hits.column(hit_code[zid]), cols.warnings.column(wcode), flag
 
 
 def resolve_many(
@@ -85,8 +226,8 @@ def resolve_many(
 ) -> pd.DataFrame:
     """Resolve arrays of points; one row per input, in order, never raising for a bad row.
 
-    A row that cannot be resolved has a null ``region_code`` and an ``error`` text saying why. Every other
-    row carries the same answer :func:`resolve` gives for that point.
+    A row that cannot be resolved has a missing ``region_code`` and an ``error`` text saying why. Every other
+    row carries the same answer :func:`resolve` gives for that point, word for word and float for float.
 
     Parameters
     ----------
@@ -95,8 +236,8 @@ def resolve_many(
     crs : CRS of x and y (WGS 84 by default).
     distances : bool
         ``True`` (default): ``boundary_distance_m`` for every row, exactly as :func:`resolve`. ``False``:
-        the distance only where it is under the layer accuracy (so ``near_boundary`` warnings are still
-        exact) and NaN elsewhere; several times faster on millions of points.
+        the distance only where it may be under the layer accuracy (so ``near_boundary`` warnings are still
+        exact) and NaN elsewhere.
 
     Returns
     -------
@@ -104,13 +245,15 @@ def resolve_many(
         Columns ``x``, ``y``, ``easting``, ``northing``, ``region_code``, ``region_name``, ``district``,
         ``district_zh``, ``district_lands_office``, ``boundary_distance_m``, ``nearest_region``,
         ``near_boundary``, ``zones`` (tuple of :class:`ZoneHit`), ``warnings`` (tuple of :class:`Notice`),
-        ``error``.
+        ``error`` (the sentence :func:`resolve` would raise, else None) and ``error_type`` (the name of its
+        exception class, e.g. ``"OutsideHongKongError"``). The text columns and ``zones``/``warnings`` are
+        categoricals built from integer codes (a missing value is NaN; only the values in use are categories).
 
     Examples
     --------
     >>> df = resolve_many(x=[114.2250, 114.2370, 0.0], y=[22.3130, 22.2650, 0.0])
     >>> df["region_code"].tolist()
-    ['KE', 'HKI', None]
+    ['KE', 'HKI', nan]
     >>> df["error"].iloc[2].startswith("coordinate x=0.0, y=0.0")
     True
     """
@@ -123,76 +266,60 @@ def resolve_many(
     if xa.shape != ya.shape or xa.ndim != 1:
         raise ValueError(f"x and y must be 1-D arrays of the same length; got shapes {xa.shape} and {ya.shape}")
     size = xa.shape[0]
-    problems = coordinate_problems(xa, ya, crs)
-    e, n = to_grid(xa, ya, crs)
-    bad = ~(np.isfinite(e) & np.isfinite(n))
-    bad[list(problems)] = True
-    e_ok = np.where(bad, np.nan, e)
-    n_ok = np.where(bad, np.nan, n)
-    k, d = idx.locate(e_ok, n_ok)
+    e, n = to_grid(xa, ya, crs) if needs_transform(crs) else (xa, ya)
+    word = fused_words(idx, zidx)
+    k, d, dist, near, zcode = idx.table.answer(e, n, distances, word)
     errors = np.full(size, None, dtype=object)
-    for row, problem in problems.items():
-        errors[row] = str(problem)
-    for i in np.flatnonzero(bad & (errors == None)):  # noqa: E711 (element-wise)
-        errors[i] = f"coordinate x={xa[i]!r}, y={ya[i]!r} cannot be converted from {crs} to HK1980 Grid"
-    out = np.flatnonzero((k < 0) & ~bad)
-    if out.size:
-        swapped = idx.region_grid.locate(ya[out], xa[out]) >= 0 if is_grid(crs) else np.zeros(out.size, dtype=bool)
-        errors[out] = [
-            messages.outside_hong_kong(float(xa[i]), float(ya[i]), crs, float(e[i]), float(n[i]), bool(s))
-            for i, s in zip(out, swapped)
-        ]
-    ok = k >= 0
-    dist = np.full(size, np.nan)
-    near = np.full(size, -1, dtype=np.int64)
-    want = ok if distances else ok & idx.maybe_near_boundary(e_ok, n_ok)
-    if want.any():
-        sel = np.flatnonzero(want)
-        dd, nn = idx.boundary_distances(e[sel], n[sel], k[sel])
-        dist[sel], near[sel] = dd, nn
-    notes: list[tuple[Notice, ...]] = [_NO_NOTES] * size
-    near_flag = np.zeros(size, dtype=bool)
-    for i in np.flatnonzero(want & (near >= 0)):
-        bn = boundary_notice(idx, int(k[i]), float(dist[i]), int(near[i]))
-        if bn is not None:
-            notes[i] = (bn,)
-            near_flag[i] = True
-    hits: list[tuple[ZoneHit, ...]] = [_NO_HITS] * size
-    sel = np.flatnonzero(ok)
-    if sel.size:
-        for j, (zh, zn) in zidx.sparse_hits(e[sel], n[sel]).items():
-            i = sel[j]
-            hits[i] = zh
-            notes[i] = notes[i] + zn if notes[i] else zn
-    names = np.array([r.name_en for r in idx.regions] + [None], dtype=object)
-    codes = np.array([r.code for r in idx.regions] + [None], dtype=object)
-    dn = np.array([x.name_en for x in idx.districts] + [None], dtype=object)
-    dz = np.array([x.name_zh for x in idx.districts] + [None], dtype=object)
-    dl = np.array([x.district_lands_office for x in idx.districts] + [None], dtype=object)
-    kk = np.where(ok, k, -1)
-    di = np.where(ok & (d >= 0), d, -1)
-    no = np.where(ok, e, np.nan), np.where(ok, n, np.nan)
-
-    def text(values: Any) -> pd.Series:
-        return pd.Series(values, dtype=object)
-
+    etypes = np.full(size, None, dtype=object)
+    bad = np.flatnonzero(k < 0)
+    if bad.size:  # a point inside Hong Kong has no coordinate problem: only these rows are checked
+        problems = coordinate_problems(xa[bad], ya[bad], crs)
+        for j, problem in problems.items():
+            errors[bad[j]], etypes[bad[j]] = str(problem), type(problem).__name__
+        rest = np.array([j for j in range(bad.size) if j not in problems], dtype=np.int64)
+        rows = bad[rest]
+        finite = np.isfinite(e[rows]) & np.isfinite(n[rows])
+        for i in rows[~finite]:
+            errors[i] = messages.cannot_convert(float(xa[i]), float(ya[i]), crs)
+            etypes[i] = CoordinateUnitsError.__name__
+        out = rows[finite]
+        if out.size:
+            for i, err in zip(out, outside_errors(xa[out], ya[out], crs, e[out], n[out], idx)):
+                errors[i], etypes[i] = str(err), type(err).__name__
+    zid = zidx.answer_ids(e, n, zcode if word is not None else None)
+    if bad.size:
+        zid[bad] = zidx.static_ids[0]
+    zones_col, warnings_col, near_flag = _tuple_columns(idx, zidx, k, dist, near, zid)
+    keyed = {"k": k, "d": d, "near": near}
+    small = {name: v.astype(np.int8 if len(idx.districts) < 127 else np.int16) for name, v in keyed.items()}
+    text = {}
+    for name, (dtype, remap, by) in code_columns(idx).items():
+        codes = small[by] if remap is None else remap[keyed[by]].astype(small[by].dtype)
+        text[name] = pd.Categorical.from_codes(codes, dtype=dtype, validate=False)  # type: ignore[arg-type]
+    easting, northing = e, n
+    if bad.size:
+        easting, northing = e.copy(), n.copy()
+        easting[bad] = np.nan
+        northing[bad] = np.nan
     frame = pd.DataFrame(
         {
             "x": xa,
             "y": ya,
-            "easting": no[0],
-            "northing": no[1],
-            "region_code": text(codes[kk]),
-            "region_name": text(names[kk]),
-            "district": text(dn[di]),
-            "district_zh": text(dz[di]),
-            "district_lands_office": text(dl[di]),
+            "easting": easting,
+            "northing": northing,
+            "region_code": text["region_code"],
+            "region_name": text["region_name"],
+            "district": text["district"],
+            "district_zh": text["district_zh"],
+            "district_lands_office": text["district_lands_office"],
             "boundary_distance_m": dist,
-            "nearest_region": text(codes[near]),
+            "nearest_region": text["nearest_region"],
             "near_boundary": near_flag,
-            "zones": text(hits),
-            "warnings": text(notes),
-            "error": text(errors),
-        }
+            "zones": zones_col,
+            "warnings": warnings_col,
+            "error": pd.Series(errors, dtype=object, copy=False),
+            "error_type": pd.Series(etypes, dtype=object, copy=False),
+        },
+        copy=False,
     )
     return frame
