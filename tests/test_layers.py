@@ -146,10 +146,11 @@ def test_tests_import_no_private_names() -> None:
 
 
 def test_nothing_reaches_outside_the_project() -> None:
-    pattern = r'\.\./shared|parent / "shared"|parents\[[0-9]\] / "shared"'
+    outside = "shared"  # the design notes' folder beside the checkout, which users never have
+    pattern = rf'\.\./{outside}|parent / "{outside}"|parents\[[0-9]\] / "{outside}"'
     found = subprocess.run(
         ["git", "grep", "-n", "-I", "-E", pattern, "--", "src", "tests", "scripts", "benchmarks", "notebooks",
-         "Makefile", "pyproject.toml", ".ci", "docs", "data", ":(exclude)tests/test_layers.py"],
+         "Makefile", "pyproject.toml", ".ci", "docs", "data"],
         cwd=ROOT, capture_output=True, text=True, check=False,
     ).stdout
     assert found == "", found
