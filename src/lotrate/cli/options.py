@@ -14,13 +14,15 @@ import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from lotrate import messages
 from lotrate.errors import LotrateError, OutputError
-from lotrate.resolution.layers import Layers, pick
+
+if TYPE_CHECKING:
+    from lotrate.resolution.layers import Layers
 
 EXIT_INPUT = 1
 
@@ -237,6 +239,8 @@ def load_layers(region_file: Path | None, zone_files: tuple[Path, ...]) -> Layer
         from lotrate.index.zones import ZoneIndex
 
         zones = ZoneIndex.from_files(*zone_files)
+    from lotrate.resolution.layers import pick  # the layers (and shapely) load only for verbs that resolve
+
     layers = pick(None, regions, zones)
     ctx = click.get_current_context(silent=True)
     if ctx is not None:
