@@ -1,4 +1,6 @@
-"""The ``lotrate`` command line: data on stdout, logs on stderr, no traceback for a user error.
+"""The ``lotrate`` click group and its verbs ``resolve``, ``assess``, ``report`` and ``batch`` (others register here).
+
+Data on stdout, logs on stderr, no traceback for a user error.
 
 Exit codes
 ----------

@@ -1,8 +1,8 @@
-"""Resolve a lot, given as a point or a boundary, to its Appendix II region, district and special zones.
+"""Resolve points to their Appendix II region, district and special zones: one (``resolve``) or arrays of them.
 
-This is the table step on top of :class:`~lotrate.index.regions.RegionIndex` and
-:class:`~lotrate.index.zones.ZoneIndex`: ``resolve`` for one point, ``resolve_many`` for arrays (one row per
-input, never raising for a bad row), ``resolve_geometry`` for a Point, Polygon or MultiPolygon lot.
+This is the table step on top of the fused per-cell tables of :mod:`lotrate.index`: ``resolve`` for one point,
+``resolve_many`` for arrays (one row per input, never raising for a bad row); lot boundaries are in
+:mod:`lotrate.resolution.lots`.
 
 Both paths read the same per-cell tables and compute the same floats: :func:`resolve` in plain Python (no
 NumPy scalars, no shapely objects for most points, a cached checked converter per CRS), :func:`resolve_many`
