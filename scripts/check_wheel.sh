@@ -7,8 +7,23 @@ py="${PYTHON:-python3}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-"$here/.venv/bin/python" -m pip wheel --no-deps -q -w "$work/dist" "$here"
+# sdist first, then the wheel built from the sdist: both must carry every data file the package reads
+"$here/.venv/bin/python" -m build --sdist -o "$work/sdist" "$here" >/dev/null
+sdist="$(ls "$work"/sdist/lotrate-*.tar.gz)"
+tar tzf "$sdist" > "$work/sdist.txt"   # listed once (grep -q on a pipe would cut tar off under pipefail)
+for f in data/regions/appendix_ii.geojson data/zones/nda.geojson data/rates/pn_12_2023.csv data/index/regions.bin \
+         data/schema/lot.schema.json data/samples/sample_lots.geojson render/templates/report.html.j2; do
+  grep -q "src/lotrate/$f" "$work/sdist.txt" || { echo "sdist lacks $f"; exit 1; }
+done
+"$here/.venv/bin/python" -m pip wheel --no-deps -q -w "$work/dist" "$sdist"
 wheel="$(ls "$work"/dist/lotrate-*.whl)"
+"$here/.venv/bin/python" -m zipfile -l "$wheel" > "$work/wheel.txt"
+for f in data/regions/appendix_ii.geojson data/index/zones.bin render/templates/forms; do
+  grep -q "lotrate/$f" "$work/wheel.txt" || { echo "wheel lacks $f"; exit 1; }
+done
+if grep -q "data/sources/hk_dcca_2019" "$work/wheel.txt"; then
+  echo "wheel carries the build sources"; exit 1
+fi
 "$py" -m venv "$work/venv"
 "$work/venv/bin/python" -m pip install -q "$wheel"
 
