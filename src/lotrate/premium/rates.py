@@ -341,7 +341,7 @@ def template_csv(
     so: either way nothing here is a rate until the user fills in the table in force.
     """
     start = effective_from or next_review(max(s.effective_to for s in builtin_schedules()))
-    end = dt.date(start.year + (1 if (start.month, start.day) >= (4, 1) else 0), 3, 31)
+    end = dt.date(start.year + (1 if (start.month, start.day) >= (4, 1) else 0), 3, 31)  # a rate year (para 6)
     sid = schedule_id or f"RATES-{start:%Y-%m-%d}"
     out = io.StringIO()
     out.write(
@@ -375,6 +375,7 @@ def template_csv(
 
 
 def _how_to_add(day: dt.date) -> str:
+    # para 6: the rates are reviewed every 1 April, so a year's table starts on the 1 April on or before the date
     start = dt.date(day.year, 4, 1) if (day.month, day.day) >= (4, 1) else dt.date(day.year - 1, 4, 1)
     return (
         "Rates are reviewed every 1 April and lotrate never guesses one: write the table in force on that date with "

@@ -41,17 +41,20 @@ from typing import Any
 
 from lotrate.errors import LotFileError, LotrateError
 from lotrate.premium.assess import RatesArg, schedules_from
-from lotrate.premium.eligibility import is_transitional
+from lotrate.premium.eligibility import (
+    TRANSITIONAL_AS_OF,
+    TRANSITIONAL_ENQUIRY_BY,
+    TRANSITIONAL_OPTION_BY,
+    is_transitional,
+)
 from lotrate.premium.lot import Lot
 from lotrate.premium.rates import RateSchedule, schedule_for
 from lotrate.premium.scenarios import hk_today, lots_of
 
 #: para 8: the premium offer under the BBTO normally within five weeks of receipt of the PBTO acceptance
 PREMIUM_OFFER_DAYS = 35
-#: para 10 (and the PN's date, 28 December 2023): the transitional arrangement for special-industrial cases
-PN_DATE = dt.date(2023, 12, 28)
-TRANSITIONAL_ENQUIRY_BY = dt.date(2024, 1, 26)  # para 10
-TRANSITIONAL_OPTION_BY = dt.date(2024, 2, 28)  # para 10
+#: para 10's dates (the PN's own date, the Enquiry and Option deadlines) live with the eligibility rules
+PN_DATE = TRANSITIONAL_AS_OF
 #: para 6: rates are reviewed every 1 April (PN 12/2023's rates "remain valid until 31 March 2024")
 REVIEW_MONTH_DAY = (4, 1)
 STATUSES = ("done", "due", "overdue", "expected", "info")
