@@ -54,6 +54,7 @@ from lotrate.premium.assess import Assessment, RatesArg, assess_lot, schedules_f
 from lotrate.premium.lot import Lot, parse_lot
 from lotrate.premium.rates import RateSchedule, schedule_for
 from lotrate.resolution.layers import Layers, pick
+from lotrate.results import provenance
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -188,6 +189,7 @@ class Comparison:
             "district_lands_office": self.district_lands_office,
             "base_date": None if self.base_date is None else self.base_date.isoformat(),
             "filed": self.filed.name,
+            "versions": provenance(),
         }
 
     def to_frame(self) -> pd.DataFrame:

@@ -50,6 +50,7 @@ from lotrate.premium.eligibility import (
 from lotrate.premium.lot import Lot
 from lotrate.premium.rates import RateSchedule, schedule_for
 from lotrate.premium.scenarios import hk_today, lots_of
+from lotrate.results import provenance
 
 #: para 8: the premium offer under the BBTO normally within five weeks of receipt of the PBTO acceptance
 PREMIUM_OFFER_DAYS = 35
@@ -98,6 +99,7 @@ class Timeline:
             "events": [e.to_dict() for e in self.events],
             "today": self.today.isoformat(),
             "address": self.address,
+            "versions": provenance(),
         }
 
     def to_ics(self) -> bytes:
