@@ -32,7 +32,7 @@ import numpy as np
 import shapely
 
 from lotrate.index.grid import GridIndex
-from lotrate.index.segments import SegmentIndex
+from lotrate.index.segments import SegmentIndex, distance_one
 from lotrate.index.store import pack, unpack
 
 if TYPE_CHECKING:
@@ -656,7 +656,7 @@ class RegionTable:
             if k < _R_OUT:
                 cnt = (w >> 16) & 0xFF
                 ptr = w >> _PTR_SHIFT
-                if cnt == 1:  # the word holds the segment itself
+                if cnt == 1:  # the word holds the segment itself (distance_one inlined: this is the hot path)
                     ax, ay, dx, dy, den, own = segs[ptr]
                     wx = e - ax
                     wy = n - ay
@@ -687,16 +687,7 @@ class RegionTable:
             near = -1
             for j in range(ptr, ptr + cnt):
                 ax, ay, dx, dy, den, own = segs[cand[j]]
-                wx = e - ax
-                wy = n - ay
-                t = (wx * dx + wy * dy) / den
-                if t < 0.0:
-                    t = 0.0
-                elif t > 1.0:
-                    t = 1.0
-                ex = wx - t * dx
-                ey = wy - t * dy
-                dd = sqrt(ex * ex + ey * ey)
+                dd = distance_one(e, n, ax, ay, dx, dy, den)
                 if dd < best:
                     best, near = dd, own
             return k, d, best, near

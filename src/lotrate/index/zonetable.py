@@ -26,7 +26,7 @@ import numpy as np
 import shapely
 
 from lotrate.index.fused import CELL, fingerprint, lattice, seg_distance
-from lotrate.index.segments import SegmentIndex
+from lotrate.index.segments import SegmentIndex, distance_one
 from lotrate.index.store import pack, unpack
 
 FORMAT = "lotrate-zone-table-3"
@@ -365,7 +365,6 @@ class ZoneTable:
         geoms, accuracy = self.geoms, self.accuracy
         cap = (1 << METRE_BITS) - 1
         intersects_xy = shapely.intersects_xy
-        sqrt = math.sqrt
 
         def key_one(e: float, n: float) -> int | tuple[Entry, ...]:
             fx = (e - x0) / cell
@@ -384,16 +383,7 @@ class ZoneTable:
                     dist = math.inf
                     for j in range(p, p + cnt):
                         sx, sy, sdx, sdy, sden = segs[cand[j]]
-                        wx = e - sx
-                        wy = n - sy
-                        t = (wx * sdx + wy * sdy) / sden
-                        if t < 0.0:
-                            t = 0.0
-                        elif t > 1.0:
-                            t = 1.0
-                        ex = wx - t * sdx
-                        ey = wy - t * sdy
-                        dd = sqrt(ex * ex + ey * ey)
+                        dd = distance_one(e, n, sx, sy, sdx, sdy, sden)
                         if dd < dist:
                             dist = dd
                     if dist < acc:

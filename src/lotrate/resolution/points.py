@@ -141,7 +141,7 @@ def _resolver(lay: Layers, crs: Any) -> Callable[[Any, Any], Resolution]:
             d = (w >> 8) & 0xFF
             z = (w >> 25) & 0x7FFF
             if k < 254 and d < 254 and (w >> 16) & 0xFF == 1:
-                ax, ay, dx, dy, den, near = segs[w >> 40]
+                ax, ay, dx, dy, den, near = segs[w >> 40]  # index.segments.distance_one, inlined (hot path)
                 wx = e - ax
                 wy = n - ay
                 t = (wx * dx + wy * dy) / den
