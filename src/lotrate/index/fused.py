@@ -40,13 +40,9 @@ if TYPE_CHECKING:
 
 #: side of a level-1 cell (m): a power of two, so cells line up with the segment quadtrees' leaves
 CELL = 64.0
-#: rows a batch works on at a time (the working set stays in cache)
-CHUNK = 16_384
 #: word layout
 _R_MIXED, _R_OUT = 255, 254
 _NEAR_BIT = 1 << 24
-#: byte value of the region (district) field -> answer: the id itself, -1 outside, 255 still to settle
-_BYTE_MAP = np.concatenate([np.arange(254), [-1, _R_MIXED]]).astype(np.int64)
 #: bits 25-39: a zone code (see :meth:`RegionTable.with_zones`); bits 40-62: the offset of the candidates
 _Z_SHIFT, _Z_MASK = 25, 0x7FFF
 _PTR_SHIFT = 40
@@ -280,10 +276,7 @@ class RegionTable:
         pure = np.flatnonzero(rown >= 0)
         cx = origin[0] + (pure % shape[1] + 0.5) * CELL
         cy = origin[1] + (pure // shape[1] + 0.5) * CELL
-        dist = np.full(pure.size, np.inf)
-        for lo in range(0, pure.size, CHUNK):
-            sl = slice(lo, lo + CHUNK)
-            dist[sl], _ = table._nearest(cx[sl], cy[sl], ptr[pure[sl]], cnt[pure[sl]], direct=False)
+        dist, _ = table._nearest(cx, cy, ptr[pure], cnt[pure])
         near = np.ones(rown.size, dtype=bool)
         near[pure] = dist < accuracy + CELL * math.sqrt(0.5) + 1.0
         table.word = cls._words(rown, down, ptr, cnt, near, cand)
@@ -403,48 +396,29 @@ class RegionTable:
         return np.concatenate([[-1], self.seg_owner]).astype(np.int64)
 
     def _nearest(
-        self, e: np.ndarray, n: np.ndarray, ptr: np.ndarray, cnt: np.ndarray, direct: bool = True
+        self, e: np.ndarray, n: np.ndarray, ptr: np.ndarray, cnt: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Exact nearest candidate: distance and its owner (the nearest other region); NaN and -1 where ``cnt``
-        is 0. One chunk.
+        """Exact nearest candidate among ``cand[ptr:ptr + cnt]`` of each point: distance and its owner (the
+        nearest other region); NaN and -1 where ``cnt`` is 0. The first candidate reaching the least wins, as in
+        :meth:`answer_one`."""
+        from lotrate.index.kernels import nearest_listed
 
-        ``ptr`` is the offset of each row's candidates in ``cand`` (0 where ``cnt`` is 0); with ``direct``, a row
-        with one candidate gives the segment itself (the fused word's layout). The first candidate of every row
-        is measured over the whole chunk at once; rows with more candidates are measured together (one flat
-        array of pairs) and the first minimum of each row wins, as in :meth:`answer_one`.
-        """
         ax, ay, dx, dy, den, cand = self._cols
-        if cand.size == 0:
-            return np.full(e.shape[0], np.nan), np.full(e.shape[0], -1, dtype=np.int64)
-        odd = np.flatnonzero(cnt != 1)
-        c = cnt[odd]
-        none = odd[c == 0]
-        rows = odd[c > 1]
-        first_pos = ptr[rows]
-        if direct:
-            s = ptr  # one candidate: the segment itself; more: the first of the list
-            s[rows] = cand[first_pos]
-        else:
-            s = cand[ptr]
-        with np.errstate(invalid="ignore", over="ignore"):  # rows with no candidate (NaN, far away) are reset
-            dist = seg_distance(e, n, ax[s], ay[s], dx[s], dy[s], den[s])
-        if odd.size:
-            dist[none] = np.nan
-            if rows.size:
-                extra = cnt[rows] - 1
-                starts = np.cumsum(extra) - extra
-                grp = np.repeat(np.arange(rows.size), extra)
-                pos = np.arange(grp.size) - starts[grp] + (first_pos + 1)[grp]
-                s2 = cand[pos]
-                r = rows[grp]
-                d2 = seg_distance(e[r], n[r], ax[s2], ay[s2], dx[s2], dy[s2], den[s2])
-                vmin = np.minimum.reduceat(d2, starts)
-                first = np.minimum.reduceat(np.where(d2 == vmin[grp], np.arange(d2.size), d2.size), starts)
-                better = vmin < dist[rows]
-                dist[rows[better]] = vmin[better]
-                s[rows[better]] = s2[first[better]]
-        near = self.seg_owner[s]
-        near[none] = -1
+        dist, at = nearest_listed(
+            np.ascontiguousarray(e, dtype=float),
+            np.ascontiguousarray(n, dtype=float),
+            np.asarray(ptr, dtype=np.int64),
+            np.asarray(cnt, dtype=np.int64),
+            ax,
+            ay,
+            dx,
+            dy,
+            den,
+            cand,
+        )
+        near = np.full(dist.shape[0], -1, dtype=np.int64)
+        some = at >= 0
+        near[some] = self.seg_owner[cand[at[some]]]
         return dist, near
 
     def cells(self, e: np.ndarray, n: np.ndarray) -> np.ndarray:
@@ -492,35 +466,34 @@ class RegionTable:
         point's cell when ``word`` is a :meth:`with_zones` array (else zeros). With ``distances=False`` the
         distance is computed only in cells flagged as possibly within the layer accuracy of another region.
 
-        Chunks of :data:`CHUNK` points: one gather of the fused word, then the distance to the cell's
-        candidates; points in a cell a boundary may cross are collected and settled together at the end.
+        One compiled pass (:func:`lotrate.index.kernels.region_answer`) reads each point's fused word and
+        measures its cell's candidates; points in a cell a boundary may cross are settled together afterwards.
         """
-        e = np.asarray(e, dtype=float)
-        n = np.asarray(n, dtype=float)
-        size = e.shape[0]
-        k = np.empty(size, dtype=np.int64)
-        d = np.empty(size, dtype=np.int64)
-        dist = np.empty(size)
-        near = np.empty(size, dtype=np.int64)
-        zone = np.zeros(size, dtype=np.int64)
-        fused = word is not None
-        word = self.word if word is None else word
-        byte = _BYTE_MAP
-        for lo in range(0, size, CHUNK):  # everything of a chunk while it is in cache
-            sl = slice(lo, min(lo + CHUNK, size))
-            ec, nc = e[sl], n[sl]
-            w = word[self.cells(ec, nc)]
-            k[sl] = byte[w & 0xFF]
-            d[sl] = byte[(w >> 8) & 0xFF]
-            if fused:
-                zone[sl] = (w >> _Z_SHIFT) & _Z_MASK
-            cnt = (w >> 16) & 0xFF
-            ref = w >> _PTR_SHIFT
-            if not distances:
-                far = (w & _NEAR_BIT) == 0
-                cnt[far] = 0
-                ref[far] = 0
-            dist[sl], near[sl] = self._nearest(ec, nc, ref, cnt)
+        from lotrate.index.kernels import region_answer
+
+        e = np.ascontiguousarray(e, dtype=float)
+        n = np.ascontiguousarray(n, dtype=float)
+        cand = self._cols[5]
+        k, d, dist, near, zone = region_answer(
+            e,
+            n,
+            self.word if word is None else word,
+            self.x0,
+            self.y0,
+            1.0 / self.cell,
+            self.nx,
+            self.ny,
+            self.seg,
+            cand,
+            self.seg_owner.astype(np.int64, copy=False),
+            distances,
+            _NEAR_BIT,
+            _Z_SHIFT,
+            _Z_MASK,
+            _PTR_SHIFT,
+        )
+        if word is None:
+            zone[:] = 0
         # points in mixed cells (a few per cent): sub-rasters, exact tests, then their region's candidates
         mixed = np.flatnonzero(k == _R_MIXED)
         if mixed.size:
@@ -536,7 +509,7 @@ class RegionTable:
                 cnt = self.mixed_cnt[mid, kin].astype(np.int64)
                 ptr[cnt == 0] = 0
                 rows = mixed[inside]
-                dist[rows], near[rows] = self._nearest(em[inside], nm[inside], ptr, cnt, direct=False)
+                dist[rows], near[rows] = self._nearest(em[inside], nm[inside], ptr, cnt)
         dmixed = np.flatnonzero(d == _R_MIXED)
         if dmixed.size:
             em, nm = e[dmixed], n[dmixed]

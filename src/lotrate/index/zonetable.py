@@ -25,7 +25,7 @@ from functools import cached_property
 import numpy as np
 import shapely
 
-from lotrate.index.fused import CELL, fingerprint, lattice, seg_distance
+from lotrate.index.fused import CELL, fingerprint, lattice
 from lotrate.index.segments import SegmentIndex, distance_one
 from lotrate.index.store import pack, unpack
 
@@ -49,10 +49,6 @@ def boundary_segments(geom: shapely.Geometry) -> np.ndarray:
         s = np.concatenate([c[:-1], c[1:]], axis=1)
         segs.append(s[(s[:, 0] != s[:, 2]) | (s[:, 1] != s[:, 3])])
     return np.concatenate(segs) if segs else np.zeros((0, 4))
-
-
-def pack_entries(zone: np.ndarray, inside: np.ndarray, near: np.ndarray, metres: np.ndarray) -> np.ndarray:
-    return ((((zone * 2 + inside) * 2 + near) << METRE_BITS) | metres).astype(np.int64)
 
 
 def unpack_entry(v: int) -> Entry:
@@ -280,43 +276,33 @@ class ZoneTable:
     def entries(self, er: np.ndarray, nr: np.ndarray, dr: np.ndarray) -> np.ndarray:
         """Packed entries (rows, slots) of points ``er, nr`` lying in dynamic cells of rows ``dr``: one entry a
         zone the point is in or near, zones ascending, 0 for an unused slot."""
-        st = self.dyn[dr]  # (rows, zones)
-        r, z = np.nonzero(st)  # row-major: by point, then zone ascending
-        s = st[r, z]
-        inside = (s == 1) | (s == 3)
-        cross = np.flatnonzero(s == 4)
-        for i in np.unique(z[cross]).tolist():  # the edge crosses the cell: exactly, zone by zone
-            sel = cross[z[cross] == i]
-            inside[sel] = shapely.intersects_xy(self.geoms[i], er[r[sel]], nr[r[sel]])
-        acc = np.asarray([*self.accuracy, 0.0])[z]
-        band = np.flatnonzero((s >= 2) & (acc > 0))
-        near = np.zeros(r.size, dtype=bool)
-        metres = np.zeros(r.size, dtype=np.int64)
-        if band.size:
-            rb, zb = r[band], z[band]
-            dist = self._nearest(er[rb], nr[rb], self.dyn_ptr[dr[rb], zb].astype(np.int64), self.dyn_cnt[dr[rb], zb])
-            close = dist < acc[band]
-            near[band[close]] = True
-            metres[band[close]] = np.minimum(np.rint(dist[close]), (1 << METRE_BITS) - 1).astype(np.int64)
-        keep = np.flatnonzero(inside | near)
-        r, z = r[keep], z[keep]
-        new_row = np.ones(r.size, dtype=bool)
-        new_row[1:] = r[1:] != r[:-1]  # r is sorted: each row's first kept entry starts a run
-        slot = np.arange(r.size) - np.maximum.accumulate(np.where(new_row, np.arange(r.size), 0))
-        out = np.zeros((dr.size, int(slot.max(initial=0)) + 1), dtype=np.int64)
-        out[r, slot] = pack_entries(z, inside[keep], near[keep], metres[keep])
-        return out
+        from lotrate.index.kernels import zone_entries
 
-    def _nearest(self, e: np.ndarray, n: np.ndarray, ptr: np.ndarray, cnt: np.ndarray) -> np.ndarray:
-        """Exact distance to the nearest candidate edge segment (every row has at least one): all (row,
-        candidate) pairs measured at once, then the least per row."""
-        ax, ay, dx, dy, den, cand = self._cols
-        cnt = cnt.astype(np.int64)
-        starts = np.cumsum(cnt) - cnt
-        row = np.repeat(np.arange(e.shape[0]), cnt)
-        sg = cand[np.arange(row.size) - starts[row] + ptr[row]]
-        d = seg_distance(e[row], n[row], ax[sg], ay[sg], dx[sg], dy[sg], den[sg])
-        return np.minimum.reduceat(d, starts) if d.size else np.zeros(0)
+        st = self.dyn[dr]  # (rows, zones)
+        r, z = np.nonzero(st == 4)
+        for i in np.unique(z).tolist():  # the edge crosses the cell: exactly, zone by zone
+            sel = z == i
+            inside = shapely.intersects_xy(self.geoms[i], er[r[sel]], nr[r[sel]])
+            st[r[sel], i] = np.where(inside, 3, 2)  # in the band, inside or outside
+        return zone_entries(
+            np.ascontiguousarray(er, dtype=float),
+            np.ascontiguousarray(nr, dtype=float),
+            np.asarray(dr, dtype=np.int64),
+            st,
+            self.dyn_ptr,
+            self.dyn_cnt,
+            self._seg,
+            self._cols[5],
+            np.asarray(self.accuracy, dtype=float),
+            METRE_BITS,
+        )
+
+    @cached_property
+    def _seg(self) -> np.ndarray:
+        """The edge segments one row each, as :class:`~lotrate.index.fused.RegionTable` keeps its own:
+        ax, ay, bx, by, dx, dy, den, 0."""
+        ax, ay, dx, dy, den, _cand = self._cols
+        return np.ascontiguousarray(np.column_stack([ax, ay, self.segs[:, 2], self.segs[:, 3], dx, dy, den, 0 * ax]))
 
     @cached_property
     def _busy(self) -> np.ndarray:
