@@ -391,9 +391,9 @@ class RegionTable:
         return any(si is None for si in self.indexes) or self.cand.size == 0
 
     @cached_property
-    def _owner_ext(self) -> np.ndarray:
-        """-1 then the owner of each segment: ``_owner_ext[seg + 1]`` is the nearest region (-1 for seg -1)."""
-        return np.concatenate([[-1], self.seg_owner]).astype(np.int64)
+    def _owner(self) -> np.ndarray:
+        """The region owning each segment (the nearest other region for a point whose nearest segment it is)."""
+        return self.seg_owner.astype(np.int64)
 
     def _nearest(
         self, e: np.ndarray, n: np.ndarray, ptr: np.ndarray, cnt: np.ndarray
@@ -458,6 +458,12 @@ class RegionTable:
             word[y0:y1, x0:x1] |= codes[y0 - oy : y1 - oy, x0 - ox : x1 - ox].astype(np.int64) << _Z_SHIFT
         return word.ravel()
 
+    @cached_property
+    def code_dtype(self) -> np.dtype[Any]:
+        """The integer type of region, district and nearest-region ids in a batch answer: int8 when they fit
+        (they become categorical codes as they are), else int16."""
+        return np.dtype(np.int8 if max(self.nregions, len(self.district_grid.polygons)) < 127 else np.int16)
+
     def answer(
         self, e: np.ndarray, n: np.ndarray, distances: bool = True, word: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -465,6 +471,7 @@ class RegionTable:
         NaN outside, or where not asked) and that region (-1) for EPSG:2326 arrays, and the zone code of each
         point's cell when ``word`` is a :meth:`with_zones` array (else zeros). With ``distances=False`` the
         distance is computed only in cells flagged as possibly within the layer accuracy of another region.
+        Ids are :attr:`code_dtype` integers; zone codes int32.
 
         One compiled pass (:func:`lotrate.index.kernels.region_answer`) reads each point's fused word and
         measures its cell's candidates; points in a cell a boundary may cross are settled together afterwards.
@@ -473,8 +480,14 @@ class RegionTable:
 
         e = np.ascontiguousarray(e, dtype=float)
         n = np.ascontiguousarray(n, dtype=float)
-        cand = self._cols[5]
-        k, d, dist, near, zone = region_answer(
+        size = e.shape[0]
+        small = self.code_dtype
+        k = np.empty(size, dtype=small)
+        d = np.empty(size, dtype=small)
+        near = np.empty(size, dtype=small)
+        dist = np.empty(size)
+        zone = np.empty(size, dtype=np.int32)
+        region_answer(
             e,
             n,
             self.word if word is None else word,
@@ -484,18 +497,23 @@ class RegionTable:
             self.nx,
             self.ny,
             self.seg,
-            cand,
-            self.seg_owner.astype(np.int64, copy=False),
+            self._cols[5],
+            self._owner,
             distances,
             _NEAR_BIT,
             _Z_SHIFT,
             _Z_MASK,
             _PTR_SHIFT,
+            k,
+            d,
+            dist,
+            near,
+            zone,
         )
         if word is None:
             zone[:] = 0
         # points in mixed cells (a few per cent): sub-rasters, exact tests, then their region's candidates
-        mixed = np.flatnonzero(k == _R_MIXED)
+        mixed = np.flatnonzero(k == -2)
         if mixed.size:
             em, nm = e[mixed], n[mixed]
             cm = self.cells(em, nm)
@@ -510,7 +528,7 @@ class RegionTable:
                 ptr[cnt == 0] = 0
                 rows = mixed[inside]
                 dist[rows], near[rows] = self._nearest(em[inside], nm[inside], ptr, cnt)
-        dmixed = np.flatnonzero(d == _R_MIXED)
+        dmixed = np.flatnonzero(d == -2)
         if dmixed.size:
             em, nm = e[dmixed], n[dmixed]
             d[dmixed] = self.district_grid.resolve_mixed(em, nm, self.cells(em, nm))

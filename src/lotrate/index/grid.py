@@ -156,7 +156,15 @@ class GridIndex:
 
     def mixed_row(self, cells: np.ndarray) -> np.ndarray:
         """Row in ``sub`` of each of ``cells`` (mixed cells only)."""
-        return np.searchsorted(self.mixed_cells, cells)
+        return self._mixed_rows[cells].astype(np.int64)  # widened: callers compute offsets from it
+
+    @cached_property
+    def _mixed_rows(self) -> np.ndarray:
+        """Per level-1 cell, its row in ``sub`` (one gather where a binary search would miss the cache at
+        every step); stored as int16 when the rows fit."""
+        rows = np.zeros(self.owner_flat.size, dtype=np.int16 if self.mixed_cells.size < 1 << 15 else np.int32)
+        rows[self.mixed_cells] = np.arange(self.mixed_cells.size)
+        return rows
 
     @cached_property
     def mixed_fraction(self) -> float:

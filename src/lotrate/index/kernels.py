@@ -57,18 +57,19 @@ def region_answer(
     z_shift: int,
     z_mask: int,
     ptr_shift: int,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Per point: region byte's answer (id, -1 outside, 255 to settle), district (the same), exact distance to
-    the nearest candidate segment (NaN with none) and its owner (-1), and the word's zone code.
+    k: np.ndarray,
+    d: np.ndarray,
+    dist: np.ndarray,
+    near: np.ndarray,
+    zone: np.ndarray,
+) -> None:
+    """Fill, per point: the region (-1 outside, -2 when a boundary may cross its cell: to settle), the district
+    (the same), the exact distance to the nearest candidate segment (NaN with none), its owner (-1) and the
+    word's zone code. ``k``, ``d`` and ``near`` are small integers (the categorical codes of the answer).
 
     A point off the raster (or not finite) reads the raster's border cell, outside every region.
     """
     size = e.shape[0]
-    k = np.empty(size, dtype=np.int64)
-    d = np.empty(size, dtype=np.int64)
-    dist = np.empty(size, dtype=np.float64)
-    near = np.empty(size, dtype=np.int64)
-    zone = np.empty(size, dtype=np.int64)
     words = np.empty(CHUNK, dtype=np.int64)
     top_x = nx - 1.0
     top_y = ny - 1.0
@@ -93,8 +94,8 @@ def region_answer(
             kb = w & 0xFF
             db = (w >> 8) & 0xFF
             zone[i] = (w >> z_shift) & z_mask
-            k[i] = -1 if kb == OUT else kb
-            d[i] = -1 if db == OUT else db
+            k[i] = -1 if kb == OUT else -2 if kb == MIXED else kb
+            d[i] = -1 if db == OUT else -2 if db == MIXED else db
             cnt = (w >> 16) & 0xFF
             ref = w >> ptr_shift
             if kb >= OUT or cnt == 0 or (not distances and (w & near_bit) == 0):
@@ -117,7 +118,6 @@ def region_answer(
                         s = c
             dist[i] = best
             near[i] = owner[s]
-    return k, d, dist, near, zone
 
 
 @njit(cache=True, nogil=True)

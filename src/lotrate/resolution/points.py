@@ -200,7 +200,8 @@ def _tuple_columns(
     if rows.size:
         metres = np.rint(dist[rows]).astype(np.int64)
         nz = len(zidx.answer_list)
-        key = ((k[rows] * len(idx.regions) + near[rows]) * (1 << 24) + metres) * nz + zid[rows]
+        kr, nr = k[rows].astype(np.int64), near[rows].astype(np.int64)  # small codes: widen before keying
+        key = ((kr * len(idx.regions) + nr) * (1 << 24) + metres) * nz + zid[rows]
         ukey, inv = np.unique(key, return_inverse=True)
         combo = cols.combo
         codes = np.empty(ukey.size, dtype=np.int64)
@@ -290,11 +291,10 @@ def resolve_many(
     if bad.size:
         zid[bad] = zidx.static_ids[0]
     zones_col, warnings_col, near_flag = _tuple_columns(idx, zidx, k, dist, near, zid)
-    keyed = {"k": k, "d": d, "near": near}
-    small = {name: v.astype(np.int8 if len(idx.districts) < 127 else np.int16) for name, v in keyed.items()}
+    keyed = {"k": k, "d": d, "near": near}  # small integers already: the categorical codes
     text = {}
     for name, (dtype, remap, by) in code_columns(idx).items():
-        codes = small[by] if remap is None else remap[keyed[by]].astype(small[by].dtype)
+        codes = keyed[by] if remap is None else remap[keyed[by]].astype(keyed[by].dtype)
         text[name] = pd.Categorical.from_codes(codes, dtype=dtype, validate=False)  # type: ignore[arg-type]
     easting, northing = e, n
     if bad.size:
