@@ -403,17 +403,13 @@ class RegionTable:
         :meth:`answer_one`."""
         from lotrate.index.kernels import nearest_listed
 
-        ax, ay, dx, dy, den, cand = self._cols
+        cand = self._cols[5]
         dist, at = nearest_listed(
             np.ascontiguousarray(e, dtype=float),
             np.ascontiguousarray(n, dtype=float),
             np.asarray(ptr, dtype=np.int64),
             np.asarray(cnt, dtype=np.int64),
-            ax,
-            ay,
-            dx,
-            dy,
-            den,
+            self.seg,
             cand,
         )
         near = np.full(dist.shape[0], -1, dtype=np.int64)

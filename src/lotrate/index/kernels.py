@@ -126,15 +126,12 @@ def nearest_listed(
     n: np.ndarray,
     ptr: np.ndarray,
     cnt: np.ndarray,
-    ax: np.ndarray,
-    ay: np.ndarray,
-    dx: np.ndarray,
-    dy: np.ndarray,
-    den: np.ndarray,
+    seg: np.ndarray,
     cand: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Per point: the least distance over its candidates ``cand[ptr:ptr + cnt]`` (NaN with none) and the
-    position in ``cand`` of the first candidate reaching it (-1 with none)."""
+    """Per point: the least distance over its candidates ``cand[ptr:ptr + cnt]`` (rows of ``seg``, as
+    :func:`region_answer`; NaN with none) and the position in ``cand`` of the first candidate reaching it (-1
+    with none)."""
     size = e.shape[0]
     dist = np.empty(size, dtype=np.float64)
     which = np.empty(size, dtype=np.int64)
@@ -143,7 +140,7 @@ def nearest_listed(
         at = -1
         for j in range(ptr[i], ptr[i] + cnt[i]):
             c = cand[j]
-            dd = _seg(e[i], n[i], ax[c], ay[c], dx[c], dy[c], den[c])
+            dd = _seg(e[i], n[i], seg[c, 0], seg[c, 1], seg[c, 4], seg[c, 5], seg[c, 6])
             if at < 0 or dd < best:
                 best = dd
                 at = j
