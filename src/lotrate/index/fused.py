@@ -48,6 +48,8 @@ _Z_SHIFT, _Z_MASK = 25, 0x7FFF
 _PTR_SHIFT = 40
 #: a word's region byte for a cell a region boundary may cross, and the flag "may be near another region"
 REGION_MIXED = _R_MIXED
+#: every zone code as itself (the zone codes of :meth:`RegionTable.answer` when no table is given)
+_IDENTITY = np.arange(_Z_MASK + 1, dtype=np.int32)
 NEAR_BIT = _NEAR_BIT
 FORMAT = "lotrate-region-table-5"
 
@@ -395,9 +397,7 @@ class RegionTable:
         """The region owning each segment (the nearest other region for a point whose nearest segment it is)."""
         return self.seg_owner.astype(np.int64)
 
-    def _nearest(
-        self, e: np.ndarray, n: np.ndarray, ptr: np.ndarray, cnt: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def _nearest(self, e: np.ndarray, n: np.ndarray, ptr: np.ndarray, cnt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Exact nearest candidate among ``cand[ptr:ptr + cnt]`` of each point: distance and its owner (the
         nearest other region); NaN and -1 where ``cnt`` is 0. The first candidate reaching the least wins, as in
         :meth:`answer_one`."""
@@ -461,13 +461,19 @@ class RegionTable:
         return np.dtype(np.int8 if max(self.nregions, len(self.district_grid.polygons)) < 127 else np.int16)
 
     def answer(
-        self, e: np.ndarray, n: np.ndarray, distances: bool = True, word: np.ndarray | None = None
+        self,
+        e: np.ndarray,
+        n: np.ndarray,
+        distances: bool = True,
+        word: np.ndarray | None = None,
+        zone_lut: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Region (-1 outside), district (-1 none), distance to the nearest other region (inf with none;
         NaN outside, or where not asked) and that region (-1) for EPSG:2326 arrays, and the zone code of each
-        point's cell when ``word`` is a :meth:`with_zones` array (else zeros). With ``distances=False`` the
-        distance is computed only in cells flagged as possibly within the layer accuracy of another region.
-        Ids are :attr:`code_dtype` integers; zone codes int32.
+        point's cell when ``word`` is a :meth:`with_zones` array (else zeros: the table's own words hold no
+        zone), read through ``zone_lut`` when given (int32). With ``distances=False`` the distance is computed
+        only in cells flagged as possibly within the layer accuracy of another region. Ids are
+        :attr:`code_dtype` integers.
 
         One compiled pass (:func:`lotrate.index.kernels.region_answer`) reads each point's fused word and
         measures its cell's candidates; points in a cell a boundary may cross are settled together afterwards.
@@ -500,14 +506,13 @@ class RegionTable:
             _Z_SHIFT,
             _Z_MASK,
             _PTR_SHIFT,
+            _IDENTITY if zone_lut is None else zone_lut,
             k,
             d,
             dist,
             near,
             zone,
         )
-        if word is None:
-            zone[:] = 0
         # points in mixed cells (a few per cent): sub-rasters, exact tests, then their region's candidates
         mixed = np.flatnonzero(k == -2)
         if mixed.size:

@@ -57,6 +57,7 @@ def region_answer(
     z_shift: int,
     z_mask: int,
     ptr_shift: int,
+    zone_lut: np.ndarray,
     k: np.ndarray,
     d: np.ndarray,
     dist: np.ndarray,
@@ -64,8 +65,9 @@ def region_answer(
     zone: np.ndarray,
 ) -> None:
     """Fill, per point: the region (-1 outside, -2 when a boundary may cross its cell: to settle), the district
-    (the same), the exact distance to the nearest candidate segment (NaN with none), its owner (-1) and the
-    word's zone code. ``k``, ``d`` and ``near`` are small integers (the categorical codes of the answer).
+    (the same), the exact distance to the nearest candidate segment (NaN with none), its owner (-1) and
+    ``zone_lut`` at the word's zone code. ``k``, ``d`` and ``near`` are small integers (the categorical codes
+    of the answer).
 
     A point off the raster (or not finite) reads the raster's border cell, outside every region.
     """
@@ -93,7 +95,7 @@ def region_answer(
             w = words[i - lo]
             kb = w & 0xFF
             db = (w >> 8) & 0xFF
-            zone[i] = (w >> z_shift) & z_mask
+            zone[i] = zone_lut[(w >> z_shift) & z_mask]
             k[i] = -1 if kb == OUT else -2 if kb == MIXED else kb
             d[i] = -1 if db == OUT else -2 if db == MIXED else db
             cnt = (w >> 16) & 0xFF

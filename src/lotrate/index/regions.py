@@ -157,10 +157,6 @@ def accuracy_value(value: object, where: str) -> float:
     return v
 
 
-
-
-
-
 @dataclass(frozen=True)
 class Region:
     """One Appendix II region of a loaded layer."""

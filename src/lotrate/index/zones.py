@@ -41,9 +41,6 @@ BUILTIN_FILES = {
 }
 
 
-
-
-
 @dataclass(frozen=True)
 class Zone:
     """One zone of a loaded layer (geometry in EPSG:2326)."""
@@ -237,12 +234,15 @@ class ZoneIndex:
         )
 
     @cached_property
-    def _code_lut(self) -> np.ndarray:
-        """Fused zone code -> answer id for the static codes (dynamic codes map to the empty answer, then are
-        settled point by point)."""
-        lut = np.full(self.static_ids.size + self.table.dyn.shape[0], self.static_ids[0], dtype=np.int64)
-        lut[: self.static_ids.size] = self.static_ids
-        return lut
+    def fused_lut(self) -> np.ndarray:
+        """Fused zone code (:meth:`ZoneTable.fused_codes`) -> answer id for a static code, ``-1 - row`` for the
+        dynamic row of a dynamic code (settled point by point by :meth:`answer_ids`); int32."""
+        nstatic = self.static_ids.size
+        ndyn = self.table.dyn.shape[0]
+        lut = np.concatenate([self.static_ids, -1 - np.arange(ndyn)])
+        if lut.size and (lut.max() >= 1 << 31 or lut.min() < -(1 << 31)):
+            raise AssertionError("zone answer ids do not fit int32")
+        return lut.astype(np.int32) if nstatic or ndyn else np.zeros(1, dtype=np.int32)
 
     @property
     def static_answers(self) -> list[tuple[tuple[ZoneHit, ...], tuple[Notice, ...]]]:
@@ -268,25 +268,26 @@ class ZoneIndex:
 
         return point_hits
 
-    def answer_ids(self, e: np.ndarray, n: np.ndarray, fused: np.ndarray | None = None) -> np.ndarray:
+    def answer_ids(self, e: np.ndarray, n: np.ndarray, looked_up: np.ndarray | None = None) -> np.ndarray:
         """Vectorised :meth:`point_hits`: per point, the position of its answer in :attr:`answer_list`.
 
         Most points read a static answer from their cell; a point near a zone edge is keyed by its entries
         (one integer when it is near one zone), and a new key's answer is built once for the process.
+        ``looked_up`` is :attr:`fused_lut` read at each point's cell (what the fused region table's pass
+        gives): only its negative entries, the dynamic rows, are settled here, in place.
         """
         e = np.asarray(e, dtype=float)
         n = np.asarray(n, dtype=float)
         static = self.static_ids
-        if fused is None:
+        if looked_up is None:
             code, rows, entries = self.table.keys(e, n)
             ids = static[np.maximum(code, 0)]
-        else:  # codes from a fused word (ZoneTable.fused_code): static set ids, then dynamic rows
-            nstatic = static.size
-            rows = np.flatnonzero(fused >= nstatic)
-            ids = self._code_lut[fused]
+        else:
+            ids = looked_up
+            rows = np.flatnonzero(ids < 0)
             if rows.size == 0:
                 return ids
-            entries = self.table.entries(e[rows], n[rows], fused[rows] - nstatic)
+            entries = self.table.entries(e[rows], n[rows], -1 - ids[rows])
         if rows.size == 0:
             return ids
         assert entries is not None

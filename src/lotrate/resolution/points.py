@@ -269,7 +269,8 @@ def resolve_many(
     size = xa.shape[0]
     e, n = to_grid(xa, ya, crs) if needs_transform(crs) else (xa, ya)
     word = fused_words(idx, zidx)
-    k, d, dist, near, zcode = idx.table.answer(e, n, distances, word)
+    lut = zidx.fused_lut if word is not None else None
+    k, d, dist, near, looked_up = idx.table.answer(e, n, distances, word, lut)
     errors = np.full(size, None, dtype=object)
     etypes = np.full(size, None, dtype=object)
     bad = np.flatnonzero(k < 0)
@@ -287,7 +288,7 @@ def resolve_many(
         if out.size:
             for i, err in zip(out, outside_errors(xa[out], ya[out], crs, e[out], n[out], idx)):
                 errors[i], etypes[i] = str(err), type(err).__name__
-    zid = zidx.answer_ids(e, n, zcode if word is not None else None)
+    zid = zidx.answer_ids(e, n, looked_up if word is not None else None)
     if bad.size:
         zid[bad] = zidx.static_ids[0]
     zones_col, warnings_col, near_flag = _tuple_columns(idx, zidx, k, dist, near, zid)
@@ -295,7 +296,7 @@ def resolve_many(
     text = {}
     for name, (dtype, remap, by) in code_columns(idx).items():
         codes = keyed[by] if remap is None else remap[keyed[by]].astype(keyed[by].dtype)
-        text[name] = pd.Categorical.from_codes(codes, dtype=dtype, validate=False)  # type: ignore[arg-type]
+        text[name] = pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
     easting, northing = e, n
     if bad.size:
         easting, northing = e.copy(), n.copy()
