@@ -18,8 +18,6 @@ from numba import njit
 
 #: a word's region (district) byte: 254 outside, 255 a boundary may cross the cell (settled afterwards)
 OUT, MIXED = 254, 255
-#: points a pass reads the words of before measuring them (their buffer stays in the first-level cache)
-CHUNK = 2048
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -72,54 +70,53 @@ def region_answer(
     A point off the raster (or not finite) reads the raster's border cell, outside every region.
     """
     size = e.shape[0]
-    words = np.empty(CHUNK, dtype=np.int64)
+    # first every point's word, in a tight loop of independent reads (their cache misses overlap), kept in
+    # the distance column's memory: each is read back before its own slot is written
+    words = dist.view(np.int64)
     top_x = nx - 1.0
     top_y = ny - 1.0
-    for lo in range(0, size, CHUNK):
-        hi = min(lo + CHUNK, size)
-        # the words first, in a tight loop: their reads miss the cache and overlap only there
-        for i in range(lo, hi):
-            # as fused.RegionTable.cells: NaN and points off the raster go to its border, outside every region
-            fx = (e[i] - x0) * inv_cell
-            fy = (n[i] - y0) * inv_cell
-            if not fx >= 0.0:  # NaN too
-                fx = 0.0
-            elif fx > top_x:
-                fx = top_x
-            if not fy >= 0.0:
-                fy = 0.0
-            elif fy > top_y:
-                fy = top_y
-            words[i - lo] = word[int(fy) * nx + int(fx)]
-        for i in range(lo, hi):
-            w = words[i - lo]
-            kb = w & 0xFF
-            db = (w >> 8) & 0xFF
-            zone[i] = zone_lut[(w >> z_shift) & z_mask]
-            k[i] = -1 if kb == OUT else -2 if kb == MIXED else kb
-            d[i] = -1 if db == OUT else -2 if db == MIXED else db
-            cnt = (w >> 16) & 0xFF
-            ref = w >> ptr_shift
-            if kb >= OUT or cnt == 0 or (not distances and (w & near_bit) == 0):
-                dist[i] = np.nan
-                near[i] = -1
-                continue
-            px = e[i]
-            py = n[i]
-            if cnt == 1:  # the word holds the segment itself
-                s = ref
-                best = _seg(px, py, seg[s, 0], seg[s, 1], seg[s, 4], seg[s, 5], seg[s, 6])
-            else:  # an offset into the candidate lists
-                s = cand[ref]
-                best = _seg(px, py, seg[s, 0], seg[s, 1], seg[s, 4], seg[s, 5], seg[s, 6])
-                for j in range(ref + 1, ref + cnt):
-                    c = cand[j]
-                    dd = _seg(px, py, seg[c, 0], seg[c, 1], seg[c, 4], seg[c, 5], seg[c, 6])
-                    if dd < best:
-                        best = dd
-                        s = c
-            dist[i] = best
-            near[i] = owner[s]
+    for i in range(size):
+        # as fused.RegionTable.cells: NaN and points off the raster go to its border, outside every region
+        fx = (e[i] - x0) * inv_cell
+        fy = (n[i] - y0) * inv_cell
+        if not fx >= 0.0:  # NaN too
+            fx = 0.0
+        elif fx > top_x:
+            fx = top_x
+        if not fy >= 0.0:
+            fy = 0.0
+        elif fy > top_y:
+            fy = top_y
+        words[i] = word[int(fy) * nx + int(fx)]
+    for i in range(size):
+        w = words[i]
+        kb = w & 0xFF
+        db = (w >> 8) & 0xFF
+        zone[i] = zone_lut[(w >> z_shift) & z_mask]
+        k[i] = -1 if kb == OUT else -2 if kb == MIXED else kb
+        d[i] = -1 if db == OUT else -2 if db == MIXED else db
+        cnt = (w >> 16) & 0xFF
+        ref = w >> ptr_shift
+        if kb >= OUT or cnt == 0 or (not distances and (w & near_bit) == 0):
+            dist[i] = np.nan
+            near[i] = -1
+            continue
+        px = e[i]
+        py = n[i]
+        if cnt == 1:  # the word holds the segment itself
+            s = ref
+            best = _seg(px, py, seg[s, 0], seg[s, 1], seg[s, 4], seg[s, 5], seg[s, 6])
+        else:  # an offset into the candidate lists
+            s = cand[ref]
+            best = _seg(px, py, seg[s, 0], seg[s, 1], seg[s, 4], seg[s, 5], seg[s, 6])
+            for j in range(ref + 1, ref + cnt):
+                c = cand[j]
+                dd = _seg(px, py, seg[c, 0], seg[c, 1], seg[c, 4], seg[c, 5], seg[c, 6])
+                if dd < best:
+                    best = dd
+                    s = c
+        dist[i] = best
+        near[i] = owner[s]
 
 
 @njit(cache=True, nogil=True)
