@@ -156,10 +156,10 @@ class GridIndex:
 
     def mixed_row(self, cells: np.ndarray) -> np.ndarray:
         """Row in ``sub`` of each of ``cells`` (mixed cells only)."""
-        return self._mixed_rows[cells].astype(np.int64)  # widened: callers compute offsets from it
+        return self.mixed_rows[cells].astype(np.int64)  # widened: callers compute offsets from it
 
     @cached_property
-    def _mixed_rows(self) -> np.ndarray:
+    def mixed_rows(self) -> np.ndarray:
         """Per level-1 cell, its row in ``sub`` (one gather where a binary search would miss the cache at
         every step); stored as int16 when the rows fit."""
         rows = np.zeros(self.owner_flat.size, dtype=np.int16 if self.mixed_cells.size < 1 << 15 else np.int32)
@@ -249,33 +249,131 @@ class GridIndex:
         return self.locate_one_mixed(e, n, cell)
 
     @cached_property
-    def locate_one_mixed(self) -> Callable[[float, float, int], int]:
-        """``locate_one_mixed(e, n, cell)``: scalar :meth:`resolve_mixed` for one point in mixed cell ``cell``."""
-        _owner, mixed_cells, sub, cand = self._py
+    def mixed_row_one(self) -> Callable[[int], int]:
+        """``mixed_row_one(cell)``: the row in ``sub`` of mixed cell ``cell``, one point at a time (a binary
+        search the first time a cell is asked for, then a dictionary read)."""
+        mixed_cells = self._py[1]
+        rows = self._row_of
+
+        def mixed_row_one(cell: int) -> int:
+            m = rows.get(cell)
+            if m is None:
+                m = rows[cell] = bisect_left(mixed_cells, cell)
+            return m
+
+        return mixed_row_one
+
+    @cached_property
+    def _row_of(self) -> dict[int, int]:
+        """Mixed cell -> its row in ``sub``, for the cells the one-point path has met."""
+        return {}
+
+    @cached_property
+    def locate_one_mixed(self) -> Callable[..., int]:
+        """``locate_one_mixed(e, n, cell, m=-1)``: scalar :meth:`resolve_mixed` for one point in mixed cell ``cell``
+        (``m``: its row in ``sub``, when the caller has it).
+
+        A sub-cell a boundary may cross is decided by the prepared tests, all the cell's polygons in one call;
+        from the second point falling in it, by :func:`exact_owner` over the few edges meeting it, which leaves
+        to the prepared tests only a point the floating-point tests cannot settle (on or within about 1e-11 m
+        of an edge's line): the answers are the prepared tests' either way.
+        """
+        _owner, mixed_cells, sub, _cand = self._py
         s = self.SUB
         ss = s * s
         x0, y0, sub_cell, nx = self.x0, self.y0, self.sub_cell, self.nx
-        polygons = list(enumerate(self.polygons))
         floor = math.floor
-        contains_xy, intersects_xy = shapely.contains_xy, shapely.intersects_xy
+        rows = self._row_of
+        tables: dict[int, ExactCell | bool | None] = {}
+        build, prepared = self._exact_cell, self._prepared_one
 
-        def locate_one_mixed(e: float, n: float, cell: int) -> int:
-            m = bisect_left(mixed_cells, cell)
+        def locate_one_mixed(e: float, n: float, cell: int, m: int = -1) -> int:
+            if m < 0:
+                m = rows.get(cell, -1)
+                if m < 0:
+                    m = rows[cell] = bisect_left(mixed_cells, cell)
             sx = floor((e - x0) / sub_cell) - (cell % nx) * s
             sy = floor((n - y0) / sub_cell) - (cell // nx) * s
             sx = 0 if sx < 0 else s - 1 if sx >= s else sx
             sy = 0 if sy < 0 else s - 1 if sy >= s else sy
-            k = sub[m * ss + sy * s + sx]
+            j = m * ss + sy * s + sx
+            k = sub[j]
             if k != -2:
                 return k
-            mask = cand[m]
-            for test in (contains_xy, intersects_xy):
-                for i, g in polygons:
-                    if (i >= 64 or (mask >> i) & 1) and test(g, e, n):
-                        return i
-            return -1
+            t = tables.get(j, _UNBUILT)
+            if t is _UNBUILT:  # first point in the sub-cell: no table yet (a one-off point pays no build)
+                if len(tables) >= _MAX_EXACT_CELLS:
+                    tables.clear()
+                t = tables[j] = False
+            elif t is False:
+                t = tables[j] = build(m, sy * s + sx)
+            if t:
+                got = exact_owner(t, e, n)  # type: ignore[arg-type]
+                if got is not None:
+                    return got
+            return prepared(e, n, m)
 
         return locate_one_mixed
+
+    @cached_property
+    def _prepared_one(self) -> Callable[[float, float, int], int]:
+        """``prepared_one(e, n, m)``: the exact answer in mixed row ``m`` with the prepared tests: the first polygon
+        meeting the cell that contains the point, else the first that touches it, else -1. One call a test for
+        all the cell's polygons (an array of them costs less to test than one polygon alone)."""
+        cand = self._py[3]
+        npoly = len(self.polygons)
+        by_row: dict[int, tuple[np.ndarray, list[int]]] = {}
+        contains_xy, intersects_xy = shapely.contains_xy, shapely.intersects_xy
+
+        def prepared_one(e: float, n: float, m: int) -> int:
+            got = by_row.get(m)
+            if got is None:
+                mask = cand[m]
+                ids = [i for i in range(npoly) if i >= 64 or (mask >> i) & 1]
+                got = by_row[m] = (np.array([self.polygons[i] for i in ids], dtype=object), ids)
+            geoms, ids = got
+            for test in (contains_xy, intersects_xy):
+                hit = test(geoms, e, n).tolist()
+                if True in hit:
+                    return ids[hit.index(True)]
+            return -1
+
+        return prepared_one
+
+    @cached_property
+    def _edge_tree(self) -> tuple[shapely.STRtree, np.ndarray, np.ndarray] | None:
+        """Every polygon's edges (:func:`ring_edges`) in an STRtree, with their ends and their polygon; None when a
+        polygon is not valid (its points keep the prepared tests)."""
+        parts = []
+        for g in self.polygons:
+            if g.geom_type not in ("Polygon", "MultiPolygon") or not shapely.is_valid(g):
+                return None
+            parts.append(ring_edges(g))
+        edges = np.concatenate(parts)
+        owner = np.repeat(np.arange(len(parts)), [p.shape[0] for p in parts])
+        return shapely.STRtree(shapely.linestrings(edges.reshape(-1, 2, 2))), edges, owner
+
+    def _exact_cell(self, m: int, j: int) -> ExactCell | None:
+        """The :func:`exact_cell` table of sub-cell ``j`` of mixed row ``m`` (the polygons meeting its cell)."""
+        got = self._edge_tree
+        if got is None:
+            return None
+        tree, edges, owner = got
+        cell = int(self.mixed_cells[m])
+        s, h = self.SUB, self.sub_cell
+        bx = self.x0 + ((cell % self.nx) * s + j % s) * h
+        by = self.y0 + ((cell // self.nx) * s + j // s) * h
+        pad = h / 4  # a point is placed in its sub-cell by a division: it may lie a rounding error outside
+        box = (bx - pad, by - pad, bx + h + pad, by + h + pad)
+        mask = int(self.cand_mask[m])
+        ids = [i for i in range(len(self.polygons)) if i >= 64 or (mask >> i) & 1]
+        near: dict[int, list[list[float]]] = {i: [] for i in ids}
+        found = np.sort(tree.query(shapely.box(*box)))
+        for i, edge in zip(owner[found].tolist(), edges[found].tolist()):
+            if i in near:
+                near[i].append(edge)
+        geoms = np.array([self.polygons[i] for i in ids], dtype=object)
+        return exact_cell(geoms, ids, [near[i] for i in ids], box)
 
     # -- area shares ------------------------------------------------------------------------------------
 
@@ -439,5 +537,113 @@ def locate_one_exact(polygons: list[shapely.Geometry], e: float, n: float) -> in
             return i
     for i, g in enumerate(polygons):
         if shapely.intersects_xy(g, e, n):
+            return i
+    return -1
+
+
+# -- one point, exactly, in plain Python -------------------------------------------------------------------
+
+#: a floating-point orientation further from zero than this times the bound on its terms has the sign of the
+#: exact one (the rounding error is below 4e-16 times that bound: Shewchuk's orient2d filter, with room to spare)
+_ORIENT_TOL = 1e-12
+#: reference points tried for a box, as fractions of its sides (the first one clear of every edge line is kept)
+_REF_POINTS = ((0.5, 0.5), (0.382, 0.618), (0.618, 0.382), (0.236, 0.854), (0.854, 0.236), (0.146, 0.472))
+#: exact-cell tables a grid keeps (about 2 kB each); past this many they are dropped and rebuilt on demand
+_MAX_EXACT_CELLS = 1 << 14
+_UNBUILT = object()
+
+#: ``(xmin, ymin, xmax, ymax, rx, ry, parts)``: a box, a reference point in it, and per polygon ``(id, inside at
+#: the reference point, edges)``, each edge ``(ax, ay, bx - ax, by - ay, tol, side of the reference point,
+#: ax - rx, ay - ry, bx - rx, by - ry, tol at a, tol at b)``
+ExactCell = tuple[float, float, float, float, float, float, tuple[tuple[int, bool, tuple[tuple[float, ...], ...]], ...]]
+
+
+def ring_edges(geom: shapely.Geometry) -> np.ndarray:
+    """Every edge of every ring of a (multi)polygon: rows of ax, ay, bx, by; zero-length edges dropped."""
+    rings = shapely.get_rings(shapely.get_parts(geom))
+    xy, ring = shapely.get_coordinates(rings, return_index=True)
+    same = ring[1:] == ring[:-1]
+    s = np.concatenate([xy[:-1][same], xy[1:][same]], axis=1)
+    return s[(s[:, 0] != s[:, 2]) | (s[:, 1] != s[:, 3])]
+
+
+def exact_cell(
+    geoms: np.ndarray, ids: list[int], edges: list[list[list[float]]], box: tuple[float, float, float, float]
+) -> ExactCell | None:
+    """The table :func:`exact_owner` decides the points of ``box`` (xmin, ymin, xmax, ymax) with.
+
+    ``geoms`` are valid polygons (an object array), numbered ``ids``; ``edges[i]`` holds every edge (ax, ay,
+    bx, by) of ``geoms[i]`` that meets the box, and may hold more. A reference point R in the box, clear of
+    every edge's line (each orientation test certain), takes its status from the prepared shapely tests; a
+    point P of the box then has R's status, flipped once for each edge the segment RP crosses (all of them
+    meet the box, which holds RP). None when no reference point is clear (the caller keeps the shapely tests).
+    """
+    x0, y0, x1, y1 = box
+    tol_r = _ORIENT_TOL
+    for fx, fy in _REF_POINTS:
+        rx = x0 + fx * (x1 - x0)
+        ry = y0 + fy * (y1 - y0)
+        dx, dy = max(rx - x0, x1 - rx), max(ry - y0, y1 - ry)  # |P - R| for every P of the box
+        parts: list[tuple[tuple[float, ...], ...]] = []
+        for poly_edges in edges:
+            rows = []
+            for ax, ay, bx, by in poly_edges:
+                abx, aby = bx - ax, by - ay
+                # the terms of orient(a, b, P) for every P of the box are at most |abx| * my + |aby| * mx
+                mx, my = max(abs(x0 - ax), abs(x1 - ax)), max(abs(y0 - ay), abs(y1 - ay))
+                tol = tol_r * (abs(abx) * my + abs(aby) * mx)
+                side = abx * (ry - ay) - aby * (rx - ax)
+                if -tol <= side <= tol:
+                    break  # R on (or next to) the edge's line
+                rax, ray, rbx, rby = ax - rx, ay - ry, bx - rx, by - ry
+                tol_a = tol_r * (dx * abs(ray) + dy * abs(rax))
+                tol_b = tol_r * (dx * abs(rby) + dy * abs(rbx))
+                rows.append((ax, ay, abx, aby, tol, 1.0 if side > 0 else -1.0, rax, ray, rbx, rby, tol_a, tol_b))
+            else:
+                parts.append(tuple(rows))
+                continue
+            break
+        else:
+            inside = shapely.contains_xy(geoms, rx, ry).tolist()
+            if inside == shapely.intersects_xy(geoms, rx, ry).tolist():  # R is on no boundary
+                return (x0, y0, x1, y1, rx, ry, tuple(zip(ids, inside, parts)))
+    return None
+
+
+def exact_owner(t: ExactCell, e: float, n: float) -> int | None:
+    """The first polygon of an :func:`exact_cell` table holding the point (its id; -1 for none), or None when a
+    floating-point test is not certain (the point on or next to an edge's line, or the segment from the
+    reference point passing next to a vertex) or the point lies outside the table's box.
+
+    A point on no edge is in a polygon's interior or exterior: this answer is then what the prepared
+    ``contains_xy`` and ``intersects_xy`` both give.
+    """
+    x0, y0, x1, y1, rx, ry, parts = t
+    if not (x0 <= e <= x1 and y0 <= n <= y1):
+        return None
+    px = e - rx
+    py = n - ry
+    for i, inside, edges in parts:
+        for ax, ay, abx, aby, tol, side, rax, ray, rbx, rby, tol_a, tol_b in edges:
+            d = (abx * (n - ay) - aby * (e - ax)) * side  # > 0: P on R's side of the edge's line
+            if d > tol:
+                continue
+            if d >= -tol:
+                return None
+            oa = px * ray - py * rax  # a and b on either side of the line RP: RP crosses the edge
+            ob = px * rby - py * rbx
+            if oa > tol_a:
+                if ob < -tol_b:
+                    inside = not inside
+                elif ob <= tol_b:
+                    return None
+            elif oa < -tol_a:
+                if ob > tol_b:
+                    inside = not inside
+                elif ob >= -tol_b:
+                    return None
+            else:
+                return None
+        if inside:
             return i
     return -1

@@ -20,7 +20,7 @@ from numba import njit
 OUT, MIXED = 254, 255
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, inline="always", error_model="numpy")
 def _seg(px: float, py: float, ax: float, ay: float, dx: float, dy: float, den: float) -> float:
     """Point-to-segment distance, operation for operation as ``seg_distance``."""
     wx = px - ax
@@ -37,7 +37,7 @@ def _seg(px: float, py: float, ax: float, ay: float, dx: float, dy: float, den: 
     return math.sqrt(ex)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def region_answer(
     e: np.ndarray,
     n: np.ndarray,
@@ -56,6 +56,14 @@ def region_answer(
     z_mask: int,
     ptr_shift: int,
     zone_lut: np.ndarray,
+    sub_cell: float,
+    sub_n: int,
+    r_rows: np.ndarray,
+    r_sub: np.ndarray,
+    mixed_ptr: np.ndarray,
+    mixed_cnt: np.ndarray,
+    d_rows: np.ndarray,
+    d_sub: np.ndarray,
     k: np.ndarray,
     d: np.ndarray,
     dist: np.ndarray,
@@ -67,7 +75,11 @@ def region_answer(
     ``zone_lut`` at the word's zone code. ``k``, ``d`` and ``near`` are small integers (the categorical codes
     of the answer).
 
-    A point off the raster (or not finite) reads the raster's border cell, outside every region.
+    A cell a region (district) boundary may cross is settled by its sub-raster: ``r_rows`` (``d_rows``) gives
+    the cell's row of ``sub_n`` x ``sub_n`` sub-cells of ``sub_cell`` metres in ``r_sub`` (``d_sub``), and the
+    region's candidates there are ``mixed_ptr`` / ``mixed_cnt`` at (row, region). Only a sub-cell a boundary
+    crosses (-2 there) is left to settle, exactly, afterwards. A point off the raster (or not finite) reads
+    the raster's border cell, outside every region.
     """
     size = e.shape[0]
     # first every point's word, in a tight loop of independent reads (their cache misses overlap), kept in
@@ -88,25 +100,59 @@ def region_answer(
         elif fy > top_y:
             fy = top_y
         words[i] = word[int(fy) * nx + int(fx)]
+    subs = sub_n * sub_n
     for i in range(size):
         w = words[i]
         kb = w & 0xFF
         db = (w >> 8) & 0xFF
         zone[i] = zone_lut[(w >> z_shift) & z_mask]
-        k[i] = -1 if kb == OUT else -2 if kb == MIXED else kb
-        d[i] = -1 if db == OUT else -2 if db == MIXED else db
         cnt = (w >> 16) & 0xFF
         ref = w >> ptr_shift
-        if kb >= OUT or cnt == 0 or (not distances and (w & near_bit) == 0):
+        listed = cnt > 1  # ref: an offset into cand, else the segment itself (one candidate)
+        px = e[i]
+        py = n[i]
+        if kb == MIXED or db == MIXED:
+            cell = int((py - y0) * inv_cell) * nx + int((px - x0) * inv_cell)
+            # the sub-cell, as GridIndex.resolve_mixed: floor, then clipped to the cell
+            sx = math.floor((px - x0) / sub_cell) - (cell % nx) * sub_n
+            sy = math.floor((py - y0) / sub_cell) - (cell // nx) * sub_n
+            sx = min(max(sx, 0), sub_n - 1)
+            sy = min(max(sy, 0), sub_n - 1)
+            if kb == MIXED:
+                m = r_rows[cell]
+                kb = r_sub[m * subs + sy * sub_n + sx]  # -1 outside, -2 to test exactly
+                cnt = 0
+                if kb >= 0:
+                    ref = mixed_ptr[m, kb]
+                    cnt = mixed_cnt[m, kb]
+                    listed = True
+                k[i] = kb
+            else:
+                k[i] = -1 if kb == OUT else kb
+            if db == MIXED:
+                db = d_sub[d_rows[cell] * subs + sy * sub_n + sx]
+                d[i] = -1 if k[i] == -1 else -2 if k[i] == -2 else db
+            else:
+                d[i] = -1 if db == OUT else db
+            if kb < 0:
+                dist[i] = np.nan
+                near[i] = -1
+                continue
+        else:
+            k[i] = -1 if kb == OUT else kb
+            d[i] = -1 if db == OUT else db
+            if kb == OUT:
+                dist[i] = np.nan
+                near[i] = -1
+                continue
+        if cnt == 0 or (not distances and (w & near_bit) == 0):  # (a mixed cell's word has the bit)
             dist[i] = np.nan
             near[i] = -1
             continue
-        px = e[i]
-        py = n[i]
-        if cnt == 1:  # the word holds the segment itself
+        if not listed:  # the word holds the segment itself
             s = ref
             best = _seg(px, py, seg[s, 0], seg[s, 1], seg[s, 4], seg[s, 5], seg[s, 6])
-        else:  # an offset into the candidate lists
+        else:
             s = cand[ref]
             best = _seg(px, py, seg[s, 0], seg[s, 1], seg[s, 4], seg[s, 5], seg[s, 6])
             for j in range(ref + 1, ref + cnt):
@@ -119,7 +165,7 @@ def region_answer(
         near[i] = owner[s]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def nearest_listed(
     e: np.ndarray,
     n: np.ndarray,
@@ -148,7 +194,7 @@ def nearest_listed(
     return dist, which
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def zone_entries(
     e: np.ndarray,
     n: np.ndarray,
