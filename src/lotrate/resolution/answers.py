@@ -151,7 +151,8 @@ def make_resolution(
 
 def point_builder(idx: RegionIndex) -> Callable[..., Resolution]:
     """``build(k, d, dist, near, e, n, hits, notes)``: the :class:`Resolution` of a point, from a template per
-    (region, district) holding the fields that depend on them only; built once per index."""
+    (region, district) holding every field in order (those that depend on the point as placeholders); built
+    once per index. ``build.templates[k * build.stride + d]`` is that template (``d = stride - 1``: no district)."""
     c = _cache(idx)
     got = c.get("point_builder")
     if got is not None:
@@ -171,6 +172,13 @@ def point_builder(idx: RegionIndex) -> Callable[..., Resolution]:
                     "geometry_type": "Point",
                     "area_m2": None,
                     "shares": idx.point_shares[k],
+                    # the point's own fields, set by build (the dictionary is copied whole, then overwritten)
+                    "boundary_distance_m": None,
+                    "nearest_region": None,
+                    "easting": None,
+                    "northing": None,
+                    "zones": None,
+                    "warnings": None,
                 }
             )
     codes: list[str | None] = [r.code for r in idx.regions]
@@ -184,7 +192,7 @@ def point_builder(idx: RegionIndex) -> Callable[..., Resolution]:
     ) -> Resolution:
         r = new(cls)
         f = r.__dict__
-        f.update(templates[k * stride + (d if d >= 0 else nd)])
+        f |= templates[k * stride + (d if d >= 0 else nd)]
         f["boundary_distance_m"] = dist
         f["nearest_region"] = codes[near]
         f["easting"] = e
@@ -217,6 +225,11 @@ class Catalogue:
             self.values.append(value)
         return code
 
+    @property
+    def code_dtype(self) -> type[np.signedinteger[Any]]:
+        """The integer type of the codes of a column of the values met so far."""
+        return np.int16 if len(self.values) < 2**15 else np.int32
+
     def column(self, codes: np.ndarray) -> Any:
         """A pandas Categorical of ``values[codes]`` (every value met so far is a category)."""
         import pandas as pd
@@ -225,8 +238,8 @@ class Catalogue:
             index = pd.Index(self.values, dtype=object, tupleize_cols=False)
             self._dtype = pd.CategoricalDtype(index)
             self._size = len(self.values)
-        small = np.int16 if self._size < 2**15 else np.int32
-        return pd.Categorical.from_codes(codes.astype(small), dtype=self._dtype, validate=False)
+        small = codes.astype(self.code_dtype, copy=False)
+        return pd.Categorical.from_codes(small, dtype=self._dtype, validate=False)
 
 
 class ZoneColumns:
@@ -241,13 +254,14 @@ class ZoneColumns:
         self.combo: dict[tuple[int, int], int] = {}
 
     def codes(self, zidx: ZoneIndex) -> tuple[np.ndarray, np.ndarray]:
-        """Per zone answer id: its hits code and its warnings code (grown as answers appear)."""
+        """Per zone answer id: its hits code and its warnings code (grown as answers appear), each in its
+        catalogue's :attr:`Catalogue.code_dtype`."""
         answers = zidx.answer_list
         if self.hit_code.size < len(answers):
             new = answers[self.hit_code.size :]
             self.hit_code = np.concatenate([self.hit_code, [self.hits.add(h) for h, _m in new]]).astype(np.int64)
             self.note_code = np.concatenate([self.note_code, [self.warnings.add(m) for _h, m in new]]).astype(np.int64)
-        return self.hit_code, self.note_code
+        return self.hit_code.astype(self.hits.code_dtype), self.note_code.astype(self.warnings.code_dtype)
 
 
 def zone_columns(idx: RegionIndex, zidx: ZoneIndex) -> ZoneColumns:

@@ -12,6 +12,7 @@ over arrays, with notices keyed by integers and their text built once per distin
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +21,7 @@ import numpy as np
 from lotrate import messages
 from lotrate.crs import WGS84, coordinate_problems, needs_transform, point_converter, point_transform, to_grid
 from lotrate.errors import CoordinateUnitsError
+from lotrate.index.segments import distance_one
 from lotrate.resolution.answers import (
     boundary_notice,
     code_columns,
@@ -103,70 +105,86 @@ def _fast_resolver(crs: Any) -> Callable[[Any, Any], Resolution]:
 def _resolver(lay: Layers, crs: Any) -> Callable[[Any, Any], Resolution]:
     """``resolve`` for one set of layers and one CRS, with every table bound as a local name.
 
-    The common case (a cell inside one region and one district, one candidate segment, a zone answer the same
-    for the whole cell) is answered here from one read of the fused word; every other case through the
-    tables' own one-point functions. Both give what :func:`resolve_many` gives.
+    Most points (a cell inside one region and one district, with candidate segments, see
+    :func:`_cell_tables`) are answered here from two reads: the cell's ready-made fields and its candidate
+    segments; the zone answer comes with the fields, or from the zone table's row for the few cells where it
+    varies. The other cells (a boundary may cross them) go through the tables' own one-point functions. Both
+    give what :func:`resolve_many` gives.
     """
     idx, zidx = lay.regions, lay.zones
     table = idx.table
     convert = point_converter(crs)
     transform, (wx0, wx1, wy0, wy1) = point_transform(crs)
-    isfinite = math.isfinite
+    isfinite, floor, sqrt, inf = math.isfinite, math.floor, math.sqrt, math.inf
     answer_one = table.answer_one
     point_hits = zidx.point_hits
+    row_hits = point_hits.row  # type: ignore[attr-defined]
     build = point_builder(idx)
+    codes = build.codes  # type: ignore[attr-defined]
     accuracy = idx.accuracy_m
-    fused = fused_words(idx, zidx)
-    word = np.ascontiguousarray(fused if fused is not None else table.word).data
-    zone_static = [zidx.answer_list[i] for i in zidx.static_ids.tolist()] if fused is not None else []
-    nstatic = len(zone_static)
+    spec_of, seg_of, specs, fill, word, nstatic = _cell_tables(idx, zidx)
+    fused = nstatic > 0
     segs = table.py_segments
-    x0, y0, cell, nx, ny = table.x0, table.y0, table.cell, table.nx, table.ny
-    sqrt = math.sqrt
-    templates, codes, stride = build.templates, build.codes, build.stride  # type: ignore[attr-defined]
-    new, cls = object.__new__, Resolution
+    cand = np.ascontiguousarray(table.cand).data
+    x0, y0, nx = table.x0, table.y0, table.nx
+    inv = 1.0 / table.cell  # a power of two: the cells of a division (answer_one), as resolve_many finds them
+    nxf, nyf = float(table.nx), float(table.ny)
+    new, cls, f64 = object.__new__, Resolution, np.float64
 
     def resolve_one(x: Any, y: Any) -> Resolution:
+        if x.__class__ is f64:  # what iterating a NumPy array gives: a float, taken as one
+            x = float(x)
+        if y.__class__ is f64:
+            y = float(y)
         if x.__class__ is float and y.__class__ is float and wx0 <= x <= wx1 and wy0 <= y <= wy1:
             e, n = (x, y) if transform is None else transform(x, y)
-            if not (isfinite(e) and isfinite(n)):
-                e, n = convert(x, y)  # raises the error
         else:
             e, n = convert(x, y)
-        fx = (e - x0) / cell
-        fy = (n - y0) / cell
-        if 0 <= fx < nx and 0 <= fy < ny:
-            w = word[int(fy) * nx + int(fx)]
-            k = w & 0xFF
-            d = (w >> 8) & 0xFF
-            z = (w >> 25) & 0x7FFF
-            if k < 254 and d < 254 and (w >> 16) & 0xFF == 1:
-                ax, ay, dx, dy, den, near = segs[w >> 40]  # index.segments.distance_one, inlined (hot path)
-                wx = e - ax
-                wy = n - ay
-                t = (wx * dx + wy * dy) / den
-                if t < 0.0:
-                    t = 0.0
-                elif t > 1.0:
-                    t = 1.0
-                ex = wx - t * dx
-                ey = wy - t * dy
-                dist = sqrt(ex * ex + ey * ey)
-                hits, notes = zone_static[z] if z < nstatic else point_hits(e, n)
-                if dist < accuracy:
-                    bn = boundary_notice(idx, k, dist, near)
-                    if bn is not None:
-                        notes = (bn, *notes)
+        fx = (e - x0) * inv
+        fy = (n - y0) * inv
+        if 0.0 <= fx < nxf and 0.0 <= fy < nyf:
+            c = floor(fy) * nx + floor(fx)
+            p = spec_of[c]
+            if p > 0 or (p == 0 and (p := fill(c)) > 0):  # 0: the cell's block of the tables not filled yet
+                fields, k, dynamic = specs[p]
+                s = seg_of[c]
+                if s >= 0:  # one candidate segment (index.segments.distance_one, inlined: the hot path)
+                    ax, ay, dx, dy, den, near = segs[s]
+                    wx = e - ax
+                    wy = n - ay
+                    t = (wx * dx + wy * dy) / den
+                    if t < 0.0:
+                        t = 0.0
+                    elif t > 1.0:
+                        t = 1.0
+                    ex = wx - t * dx
+                    ey = wy - t * dy
+                    dist = sqrt(ex * ex + ey * ey)
+                else:  # the first nearest of several (as answer_one)
+                    s = -1 - s
+                    dist, near = inf, -1
+                    for j in range(s >> 8, (s >> 8) + (s & 0xFF)):
+                        ax, ay, dx, dy, den, own = segs[cand[j]]
+                        dd = distance_one(e, n, ax, ay, dx, dy, den)
+                        if dd < dist:
+                            dist, near = dd, own
                 r = new(cls)
                 f = r.__dict__
-                f.update(templates[k * stride + d])
+                f |= fields
                 f["boundary_distance_m"] = dist
                 f["nearest_region"] = codes[near]
                 f["easting"] = e
                 f["northing"] = n
-                f["zones"] = hits
-                f["warnings"] = notes
+                if dynamic:  # the zone row is in the fused word (bits 25-39, after the static sets)
+                    got = row_hits(e, n, ((word[c] >> 25) & 0x7FFF) - nstatic) if fused else point_hits(e, n)
+                    f["zones"], f["warnings"] = got
+                if dist < accuracy:
+                    bn = boundary_notice(idx, k, dist, near)
+                    if bn is not None:
+                        f["warnings"] = (bn, *f["warnings"])
                 return r
+        elif not (isfinite(e) and isfinite(n)):
+            e, n = convert(x, y)  # raises the error
         k, d, dist, near = answer_one(e, n)
         if k < 0:
             raise outside_error(float(x), float(y), crs, e, n, idx)
@@ -180,6 +198,79 @@ def _resolver(lay: Layers, crs: Any) -> Callable[[Any, Any], Resolution]:
     return resolve_one
 
 
+#: rows of cells whose one-point tables are filled together, the first time a point falls in one of them
+_BLOCK_ROWS = 16
+#: the one-point cell tables of each pair of layers (by region index, then id of the zone index)
+_CELL_TABLES: weakref.WeakKeyDictionary[RegionIndex, dict[int, tuple[Any, ...]]] = weakref.WeakKeyDictionary()
+
+CellTables = tuple[
+    memoryview, memoryview, list[tuple[dict[str, Any], int, bool]], Callable[[int], int], memoryview, int
+]
+
+
+def _cell_tables(idx: RegionIndex, zidx: ZoneIndex) -> CellTables:
+    """The one-point tables of a pair of layers, per cell of the fused word (shared by the resolvers of every
+    CRS, built once per pair, filled :data:`_BLOCK_ROWS` rows of cells at a time as points fall there).
+
+    Returns ``(spec, seg, specs, fill, word, nstatic)``. ``spec[c]`` is 0 while the cell's rows are not
+    filled (``fill(c)`` fills them and returns it), -1 for a cell the tables' one-point functions answer (a
+    region or district boundary may cross it, or it has no candidate segment), else the position in ``specs``
+    of ``(fields, region, dynamic)``: every field of the answer, in order, those of the point as placeholders,
+    the zone answer included unless ``dynamic`` (the cell is a dynamic row of the zone table). ``seg[c]`` is
+    the cell's one candidate segment, or ``-1 - (offset << 8 | count)`` of its candidates in the table's
+    list. ``nstatic`` is the number of static zone sets (0 when the zone codes are not in ``word``).
+    """
+    per = _CELL_TABLES.get(idx)
+    if per is None:
+        per = _CELL_TABLES[idx] = {}
+    got = per.get(id(zidx))
+    if got is not None and got[0]() is zidx:
+        return got[1]
+    table = idx.table
+    fused = fused_words(idx, zidx)
+    words = fused if fused is not None else table.word
+    build = point_builder(idx)
+    templates, stride = build.templates, build.stride  # type: ignore[attr-defined]
+    zone_static = [zidx.answer_list[i] for i in zidx.static_ids.tolist()] if fused is not None else []
+    nstatic = len(zone_static)
+    nx, ny = table.nx, table.ny
+    spec = np.zeros(words.size, dtype=np.int32)
+    seg = np.zeros(words.size, dtype=np.int64)
+    specs: list[tuple[dict[str, Any], int, bool]] = [({}, -1, False)]  # position 0: not filled
+    ids: dict[int, int] = {}
+
+    def add(key: int) -> int:
+        """The position in ``specs`` of key ``(region * stride + district) * (nstatic + 1) + zone set``
+        (``nstatic``: dynamic), added on first sight."""
+        z, kd = key % (nstatic + 1), key // (nstatic + 1)
+        fields = dict(templates[kd])
+        if z < nstatic:
+            fields["zones"], fields["warnings"] = zone_static[z]
+        specs.append((fields, kd // stride, z == nstatic))
+        ids[key] = len(specs) - 1
+        return ids[key]
+
+    def fill(c: int) -> int:
+        r0 = c // nx // _BLOCK_ROWS * _BLOCK_ROWS
+        lo, hi = r0 * nx, min(r0 + _BLOCK_ROWS, ny) * nx
+        w = words[lo:hi]  # the fused word: region, district, count, zone code and segment (or offset) bits
+        k, d, cnt, ptr = w & 0xFF, (w >> 8) & 0xFF, (w >> 16) & 0xFF, w >> 40
+        z = np.minimum((w >> 25) & 0x7FFF, nstatic) if nstatic else 0
+        key = (k * stride + np.where(d == 254, stride - 1, d)) * (nstatic + 1) + z
+        ok = (k < 254) & (d != 255) & (cnt > 0)
+        seg[lo:hi] = np.where(cnt == 1, ptr, -1 - ((ptr << 8) | cnt))
+        uniq, inv = np.unique(key[ok], return_inverse=True)
+        pos = np.array([ids.get(q) or add(q) for q in uniq.tolist()], dtype=np.int32)
+        out = np.full(w.size, -1, dtype=np.int32)
+        out[ok] = pos[inv.ravel()]
+        spec[lo:hi] = out  # last: a cell reads as filled once its segments and fields are there
+        return int(spec[c])
+
+    tables: CellTables = (spec.data, seg.data, specs, fill, np.ascontiguousarray(words).data, nstatic)
+    per[id(zidx)] = (weakref.ref(zidx), tables)
+    return tables
+
+
 def _tuple_columns(
     idx: RegionIndex, zidx: ZoneIndex, k: np.ndarray, dist: np.ndarray, near: np.ndarray, zid: np.ndarray
 ) -> tuple[Any, Any, np.ndarray]:
@@ -190,13 +281,10 @@ def _tuple_columns(
     process, and the columns are integer codes into catalogues of those tuples.
     """
     cols = zone_columns(idx, zidx)
-    hit_code, note_code = cols.codes(zidx)
-    flag = dist < idx.accuracy_m  # NaN compares False
-    rows = np.flatnonzero(flag)
+    rows = np.flatnonzero(dist < idx.accuracy_m)  # NaN compares False
     rows = rows[dist[rows] < pair_accuracy(idx)[k[rows], near[rows]]]
-    flag[:] = False
+    flag = np.zeros(dist.shape[0], dtype=bool)
     flag[rows] = True
-    wcode = note_code[zid]
     if rows.size:
         metres = np.rint(dist[rows]).astype(np.int64)
         nz = len(zidx.answer_list)
@@ -211,6 +299,10 @@ def _tuple_columns(
             if got is None:
                 got = combo[ck] = cols.warnings.add(warnings_with_region_notice(idx, zidx, kk, nz))
             codes[j] = got
+    # once the catalogues have every value of this batch: codes in their own dtypes, gathered once a row
+    hit_code, note_code = cols.codes(zidx)
+    wcode = note_code[zid]
+    if rows.size:
         wcode[rows] = codes[inv.ravel()]
     return cols.hits.column(hit_code[zid]), cols.warnings.column(wcode), flag
 
