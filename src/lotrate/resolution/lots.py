@@ -7,6 +7,7 @@ the same answer, notices and error (text and class) either way.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -127,6 +128,14 @@ def prepare_polygons(
     return out, repaired
 
 
+def _by_row(notes: dict[int, list[Notice]], size: int) -> list[tuple[Notice, ...]]:
+    out = [_NO_NOTES] * size
+    for i, n in notes.items():
+        if n:
+            out[i] = tuple(n)
+    return out
+
+
 def resolve_polygons(
     geoms: np.ndarray, crs: Any, idx: RegionIndex, zidx: ZoneIndex, *, distances: bool = True
 ) -> PolygonAnswers:
@@ -149,7 +158,7 @@ def resolve_polygons(
         dshares[rows] = idx.district_grid.area_shares(grid[rows])
         area[rows] = shapely.area(grid[rows])
     inside = shares.sum(axis=1)
-    notes: list[list[Notice]] = [[] for _ in range(size)]
+    notes: defaultdict[int, list[Notice]] = defaultdict(list)  # by row: most lots have none
     for i, reason in repaired.items():
         notes[i].append(messages.geometry_repaired(reason))
     for i in rows[area[rows] < messages.TINY_AREA_M2]:
@@ -223,7 +232,7 @@ def resolve_polygons(
         area=area,
         grid=grid,
         errors=errors,
-        notes=[tuple(n) if n else _NO_NOTES for n in notes],
+        notes=_by_row(notes, size),
         hits=hits,
     )
 
