@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-from bisect import bisect_left
 from collections.abc import Callable
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -639,7 +638,7 @@ class RegionTable:
         cand = np.ascontiguousarray(self.cand).data
         segs = self.py_segments
         nreg = self.nregions
-        mixed_cells = np.ascontiguousarray(self.region_grid.mixed_cells).data
+        region_row = self.region_grid.mixed_row_one
         mptr = np.ascontiguousarray(self.mixed_ptr).ravel().data
         mcnt = np.ascontiguousarray(self.mixed_cnt).ravel().data
         region_mixed = self.region_grid.locate_one_mixed
@@ -676,10 +675,11 @@ class RegionTable:
             elif k == _R_OUT:
                 return -1, -1, nan, -1
             else:
-                k = region_mixed(e, n, c)
+                m = region_row(c)
+                k = region_mixed(e, n, c, m)
                 if k < 0:
                     return -1, -1, nan, -1
-                j = bisect_left(mixed_cells, c) * nreg + k
+                j = m * nreg + k
                 ptr = mptr[j]
                 cnt = mcnt[j]
             d = (w >> 8) & 0xFF

@@ -548,8 +548,8 @@ def locate_one_exact(polygons: list[shapely.Geometry], e: float, n: float) -> in
 _ORIENT_TOL = 1e-12
 #: reference points tried for a box, as fractions of its sides (the first one clear of every edge line is kept)
 _REF_POINTS = ((0.5, 0.5), (0.382, 0.618), (0.618, 0.382), (0.236, 0.854), (0.854, 0.236), (0.146, 0.472))
-#: exact-cell tables a grid keeps (about 2 kB each); past this many they are dropped and rebuilt on demand
-_MAX_EXACT_CELLS = 1 << 14
+#: exact-cell tables (and first visits) a grid keeps, about 1.5 kB each; past this many all are dropped
+_MAX_EXACT_CELLS = 1 << 12
 _UNBUILT = object()
 
 #: ``(xmin, ymin, xmax, ymax, rx, ry, parts)``: a box, a reference point in it, and per polygon ``(id, inside at

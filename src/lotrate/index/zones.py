@@ -255,17 +255,28 @@ class ZoneIndex:
         A point on a zone's edge is in the zone. ``near_zone`` is given when the point is closer to the edge
         than the zone's ``accuracy_m``, inside or outside (the distance is exact; the notice gives it in
         whole metres). Plain Python over the same tables as :meth:`answer_ids`.
+
+        ``point_hits.row(e, n, row)`` answers a point known to lie in the dynamic cell of row ``row`` of the
+        zone table (what a fused word's zone code beyond the static sets gives).
         """
         key_one = self.table.key_one
+        key_row = key_one.row  # type: ignore[attr-defined]
         static = [self.answer_list[i] for i in self.static_ids.tolist()]
-        answer_list, answer_id = self.answer_list, self.answer_id
+        answer_list, answer_id, known = self.answer_list, self.answer_id, self._answers
 
         def point_hits(e: float, n: float) -> tuple[tuple[ZoneHit, ...], tuple[Notice, ...]]:
             key = key_one(e, n)
             if key.__class__ is int:
                 return static[key]
-            return answer_list[answer_id(key)]  # type: ignore[arg-type]
+            got = known.get(key)  # type: ignore[arg-type]
+            return answer_list[answer_id(key) if got is None else got]  # type: ignore[arg-type]
 
+        def row_hits(e: float, n: float, row: int) -> tuple[tuple[ZoneHit, ...], tuple[Notice, ...]]:
+            key = key_row(e, n, row)
+            got = known.get(key)
+            return answer_list[answer_id(key) if got is None else got]
+
+        point_hits.row = row_hits  # type: ignore[attr-defined]
         return point_hits
 
     def answer_ids(self, e: np.ndarray, n: np.ndarray, looked_up: np.ndarray | None = None) -> np.ndarray:

@@ -330,27 +330,67 @@ class ZoneTable:
     @cached_property
     def key_one(self) -> Callable[[float, float], int | tuple[Entry, ...]]:
         """:meth:`keys` for one point, ``key_one(e, n)``: a static set id, or the tuple of its entries
-        (plain Python; the distances are :meth:`SegmentIndex.nearest_one`'s, equal to :meth:`keys`')."""
+        (plain Python; the distances are :meth:`SegmentIndex.nearest_one`'s, equal to :meth:`keys`').
+
+        ``key_one.row(e, n, row)`` gives the entries of a point known to lie in the dynamic cell of row ``row``
+        (a fused word carries it). A row's zones, states and candidate segments are read once, on first use.
+        """
         x0, y0, cell, nx, ny = self.x0, self.y0, self.cell, self.nx, self.ny
         code = np.ascontiguousarray(self.code).data
         dyn_states, dyn_ptr, dyn_cnt = self.dyn, self.dyn_ptr, self.dyn_cnt
-        rows: dict[int, list[tuple[int, int, int, int]]] = {}
-
-        def dyn_row(row: int) -> list[tuple[int, int, int, int]]:
-            """(zone, state, ptr, cnt) of the zones not in state 0, read once a row."""
-            got = rows.get(row)
-            if got is None:
-                st = dyn_states[row]
-                zs = np.flatnonzero(st).tolist()
-                got = rows[row] = list(zip(zs, st[zs].tolist(), dyn_ptr[row, zs].tolist(), dyn_cnt[row, zs].tolist()))
-            return got
-
-        cand = self.cand.tolist()
+        cand = self.cand
         ax, ay, dx, dy, den, _c = self._cols
-        segs = list(zip(ax.tolist(), ay.tolist(), dx.tolist(), dy.tolist(), den.tolist()))
         geoms, accuracy = self.geoms, self.accuracy
+        # a zone tested one point at a time: prepared (as shapely's own one-point call would do), and held in a
+        # one-element array, which costs less to test than the geometry alone
+        ones: dict[int, np.ndarray] = {}
+        rows: dict[int, list[tuple[int, int, float, tuple[tuple[float, ...], ...] | None, np.ndarray | None]]] = {}
         cap = (1 << METRE_BITS) - 1
         intersects_xy = shapely.intersects_xy
+        inf = math.inf
+
+        def dyn_row(row: int) -> list[tuple[int, int, float, tuple[tuple[float, ...], ...] | None, np.ndarray | None]]:
+            """(zone, state, accuracy, candidate segments when the distance is wanted, the zone when its edge may
+            cross the cell) of the zones not in state 0, read once a row."""
+            st = dyn_states[row]
+            out = []
+            for i in np.flatnonzero(st).tolist():
+                s = int(st[i])
+                acc = accuracy[i]
+                segs = None
+                if s >= 2 and acc > 0:
+                    lo = int(dyn_ptr[row, i])
+                    sg = cand[lo : lo + int(dyn_cnt[row, i])]
+                    segs = tuple(zip(*(col[sg].tolist() for col in (ax, ay, dx, dy, den))))
+                one = None
+                if s == 4:
+                    one = ones.get(i)
+                    if one is None:
+                        shapely.prepare(geoms[i])
+                        one = ones[i] = np.array([geoms[i]], dtype=object)
+                out.append((i, s, acc, segs, one))
+            rows[row] = out
+            return out
+
+        def key_row(e: float, n: float, row: int) -> tuple[Entry, ...]:
+            entries = []
+            zones = rows.get(row)
+            for i, s, acc, segs, one in dyn_row(row) if zones is None else zones:
+                inside = s == 1 or s == 3 or (one is not None and intersects_xy(one, e, n).tolist()[0])
+                near, metres = False, 0
+                if segs is not None:
+                    dist = inf
+                    for sx, sy, sdx, sdy, sden in segs:
+                        dd = distance_one(e, n, sx, sy, sdx, sdy, sden)
+                        if dd < dist:
+                            dist = dd
+                    if dist < acc:
+                        near, metres = True, round(dist)  # half to even, as numpy.rint
+                        if metres > cap:
+                            metres = cap
+                if inside or near:
+                    entries.append((i, inside, near, metres))
+            return tuple(entries)
 
         def key_one(e: float, n: float) -> int | tuple[Entry, ...]:
             fx = (e - x0) / cell
@@ -360,22 +400,7 @@ class ZoneTable:
             c = code[int(fy) * nx + int(fx)]
             if c >= 0:
                 return c
-            entries = []
-            for i, s, p, cnt in dyn_row(-1 - c):
-                inside = s == 1 or s == 3 or (s == 4 and bool(intersects_xy(geoms[i], e, n)))
-                near, metres = False, 0
-                acc = accuracy[i]
-                if s >= 2 and acc > 0:
-                    dist = math.inf
-                    for j in range(p, p + cnt):
-                        sx, sy, sdx, sdy, sden = segs[cand[j]]
-                        dd = distance_one(e, n, sx, sy, sdx, sdy, sden)
-                        if dd < dist:
-                            dist = dd
-                    if dist < acc:
-                        near, metres = True, min(round(dist), cap)  # half to even, as numpy.rint
-                if inside or near:
-                    entries.append((i, inside, near, metres))
-            return tuple(entries)
+            return key_row(e, n, -1 - c)
 
+        key_one.row = key_row  # type: ignore[attr-defined]
         return key_one

@@ -105,85 +105,71 @@ def _fast_resolver(crs: Any) -> Callable[[Any, Any], Resolution]:
 def _resolver(lay: Layers, crs: Any) -> Callable[[Any, Any], Resolution]:
     """``resolve`` for one set of layers and one CRS, with every table bound as a local name.
 
-    Most points (a cell inside one region and one district, with candidate segments, see
-    :func:`_cell_tables`) are answered here from two reads: the cell's ready-made fields and its candidate
-    segments; the zone answer comes with the fields, or from the zone table's row for the few cells where it
-    varies. The other cells (a boundary may cross them) go through the tables' own one-point functions. Both
-    give what :func:`resolve_many` gives.
+    A point is answered from one read of its cell's entry in :func:`_cell_tables` (ready-made fields and the
+    candidate segments): the region and district come with the fields, or from the grids' sub-rasters where a
+    boundary may cross the cell; the zone answer too, or from the zone table's row where it varies. A point
+    off the raster, or in a cell with no candidate segment, goes through the tables' own one-point functions.
+    Both give what :func:`resolve_many` gives.
     """
     idx, zidx = lay.regions, lay.zones
     table = idx.table
     convert = point_converter(crs)
     transform, (wx0, wx1, wy0, wy1) = point_transform(crs)
-    isfinite, floor, sqrt, inf = math.isfinite, math.floor, math.sqrt, math.inf
+    isfinite, floor, sqrt = math.isfinite, math.floor, math.sqrt
     answer_one = table.answer_one
+    region_row, region_mixed = idx.region_grid.mixed_row_one, idx.region_grid.locate_one_mixed
+    district_mixed = idx.district_grid.locate_one_mixed
+    mptr = np.ascontiguousarray(table.mixed_ptr).ravel().data
+    mcnt = np.ascontiguousarray(table.mixed_cnt).ravel().data
+    nreg = table.nregions
     point_hits = zidx.point_hits
     row_hits = point_hits.row  # type: ignore[attr-defined]
     build = point_builder(idx)
     codes = build.codes  # type: ignore[attr-defined]
     accuracy = idx.accuracy_m
-    spec_of, seg_of, specs, fill, word, nstatic = _cell_tables(idx, zidx)
-    fused = nstatic > 0
+    cells, specs, fill, word, nstatic = _cell_tables(idx, zidx)
     segs = table.py_segments
     cand = np.ascontiguousarray(table.cand).data
     x0, y0, nx = table.x0, table.y0, table.nx
     inv = 1.0 / table.cell  # a power of two: the cells of a division (answer_one), as resolve_many finds them
     nxf, nyf = float(table.nx), float(table.ny)
-    new, cls, f64 = object.__new__, Resolution, np.float64
+    new, cls, nan = object.__new__, Resolution, math.nan
 
-    def resolve_one(x: Any, y: Any) -> Resolution:
-        if x.__class__ is f64:  # what iterating a NumPy array gives: a float, taken as one
-            x = float(x)
-        if y.__class__ is f64:
-            y = float(y)
-        if x.__class__ is float and y.__class__ is float and wx0 <= x <= wx1 and wy0 <= y <= wy1:
-            e, n = (x, y) if transform is None else transform(x, y)
+    def vary(fields: Any, k: int, varies: int, e: float, n: float, c: int) -> tuple[Any, int, int]:
+        """Fields, region (-1: outside) and candidates (as ``cells[2c + 1]`` holds them) of a point in a cell a
+        boundary may cross (``varies``: 2 a region boundary, 1 a district boundary), as answer_one finds them."""
+        if varies & 2:
+            m = region_row(c)
+            k = region_mixed(e, n, c, m)
+            if k < 0:
+                return fields, k, 0
+            j = m * nreg + k
+            s = -1 - ((mptr[j] << 8) | mcnt[j])
+            fields = fields[k]
         else:
-            e, n = convert(x, y)
-        fx = (e - x0) * inv
-        fy = (n - y0) * inv
-        if 0.0 <= fx < nxf and 0.0 <= fy < nyf:
-            c = floor(fy) * nx + floor(fx)
-            p = spec_of[c]
-            if p > 0 or (p == 0 and (p := fill(c)) > 0):  # 0: the cell's block of the tables not filled yet
-                fields, k, dynamic = specs[p]
-                s = seg_of[c]
-                if s >= 0:  # one candidate segment (index.segments.distance_one, inlined: the hot path)
-                    ax, ay, dx, dy, den, near = segs[s]
-                    wx = e - ax
-                    wy = n - ay
-                    t = (wx * dx + wy * dy) / den
-                    if t < 0.0:
-                        t = 0.0
-                    elif t > 1.0:
-                        t = 1.0
-                    ex = wx - t * dx
-                    ey = wy - t * dy
-                    dist = sqrt(ex * ex + ey * ey)
-                else:  # the first nearest of several (as answer_one)
-                    s = -1 - s
-                    dist, near = inf, -1
-                    for j in range(s >> 8, (s >> 8) + (s & 0xFF)):
-                        ax, ay, dx, dy, den, own = segs[cand[j]]
-                        dd = distance_one(e, n, ax, ay, dx, dy, den)
-                        if dd < dist:
-                            dist, near = dd, own
-                r = new(cls)
-                f = r.__dict__
-                f |= fields
-                f["boundary_distance_m"] = dist
-                f["nearest_region"] = codes[near]
-                f["easting"] = e
-                f["northing"] = n
-                if dynamic:  # the zone row is in the fused word (bits 25-39, after the static sets)
-                    got = row_hits(e, n, ((word[c] >> 25) & 0x7FFF) - nstatic) if fused else point_hits(e, n)
-                    f["zones"], f["warnings"] = got
-                if dist < accuracy:
-                    bn = boundary_notice(idx, k, dist, near)
-                    if bn is not None:
-                        f["warnings"] = (bn, *f["warnings"])
-                return r
-        elif not (isfinite(e) and isfinite(n)):
+            s = cells[c + c + 1]
+        if varies & 1:
+            fields = fields[district_mixed(e, n, c)]  # -1 (no district): the last
+        return fields, k, s
+
+    def nearest(e: float, n: float, s: int) -> tuple[float, int]:
+        """Distance to the first nearest of the candidates (``s``: offset << 8 | count), as answer_one."""
+        dist, near = math.inf, -1
+        for j in range(s >> 8, (s >> 8) + (s & 0xFF)):
+            ax, ay, dx, dy, den, own = segs[cand[j]]
+            dd = distance_one(e, n, ax, ay, dx, dy, den)
+            if dd < dist:
+                dist, near = dd, own
+        return dist, near
+
+    def zone_row(e: float, n: float, c: int) -> tuple[tuple[ZoneHit, ...], tuple[Notice, ...]]:
+        """Zone answer in a cell where it varies: its row of the zone table is in the fused word (bits 25-39,
+        after the static sets)."""
+        return row_hits(e, n, ((word[c] >> 25) & 0x7FFF) - nstatic) if nstatic else point_hits(e, n)
+
+    def other(x: Any, y: Any, e: float, n: float) -> Resolution:
+        """A point the cell tables leave: off the raster (or outside), or in a cell with no candidate segment."""
+        if not (isfinite(e) and isfinite(n)):
             e, n = convert(x, y)  # raises the error
         k, d, dist, near = answer_one(e, n)
         if k < 0:
@@ -195,6 +181,60 @@ def _resolver(lay: Layers, crs: Any) -> Callable[[Any, Any], Resolution]:
                 notes = (bn, *notes)
         return build(k, d, dist, near, e, n, hits, notes)
 
+    def resolve_one(x: Any, y: Any) -> Resolution:
+        try:  # the numbers as convert reads them: a float as is, NumPy's float64 (an array's items) by value
+            xf = float(x)
+            yf = float(y)
+        except (TypeError, ValueError):
+            xf = yf = nan  # not numbers: convert says so
+        if wx0 <= xf <= wx1 and wy0 <= yf <= wy1:
+            e, n = (xf, yf) if transform is None else transform(xf, yf)
+        else:
+            e, n = convert(x, y)
+        fx = (e - x0) * inv
+        fy = (n - y0) * inv
+        if not (0.0 <= fx < nxf and 0.0 <= fy < nyf):
+            return other(x, y, e, n)
+        c = floor(fy) * nx + floor(fx)
+        p = cells[c + c]
+        if p <= 0 and (p < 0 or (p := fill(c)) < 0):  # 0: the cell's rows of the tables not filled yet
+            return other(x, y, e, n)
+        fields, k, dynamic, varies = specs[p]
+        if varies:
+            fields, k, s = vary(fields, k, varies, e, n, c)
+            if k < 0:
+                return other(x, y, e, n)
+        else:
+            s = cells[c + c + 1]
+        if s >= 0:  # one candidate segment (index.segments.distance_one, inlined: the hot path)
+            ax, ay, dx, dy, den, near = segs[s]
+            wx = e - ax
+            wy = n - ay
+            t = (wx * dx + wy * dy) / den
+            if t < 0.0:
+                t = 0.0
+            elif t > 1.0:
+                t = 1.0
+            ex = wx - t * dx
+            ey = wy - t * dy
+            dist = sqrt(ex * ex + ey * ey)
+        else:
+            dist, near = nearest(e, n, -1 - s)
+        r = new(cls)
+        f = r.__dict__
+        f |= fields
+        f["boundary_distance_m"] = dist
+        f["nearest_region"] = codes[near]
+        f["easting"] = e
+        f["northing"] = n
+        if dynamic:
+            f["zones"], f["warnings"] = zone_row(e, n, c)
+        if dist < accuracy:
+            bn = boundary_notice(idx, k, dist, near)
+            if bn is not None:
+                f["warnings"] = (bn, *f["warnings"])
+        return r
+
     return resolve_one
 
 
@@ -203,22 +243,23 @@ _BLOCK_ROWS = 16
 #: the one-point cell tables of each pair of layers (by region index, then id of the zone index)
 _CELL_TABLES: weakref.WeakKeyDictionary[RegionIndex, dict[int, tuple[Any, ...]]] = weakref.WeakKeyDictionary()
 
-CellTables = tuple[
-    memoryview, memoryview, list[tuple[dict[str, Any], int, bool]], Callable[[int], int], memoryview, int
-]
+CellTables = tuple[memoryview, list[tuple[Any, int, bool, int]], Callable[[int], int], memoryview, int]
 
 
 def _cell_tables(idx: RegionIndex, zidx: ZoneIndex) -> CellTables:
     """The one-point tables of a pair of layers, per cell of the fused word (shared by the resolvers of every
     CRS, built once per pair, filled :data:`_BLOCK_ROWS` rows of cells at a time as points fall there).
 
-    Returns ``(spec, seg, specs, fill, word, nstatic)``. ``spec[c]`` is 0 while the cell's rows are not
-    filled (``fill(c)`` fills them and returns it), -1 for a cell the tables' one-point functions answer (a
-    region or district boundary may cross it, or it has no candidate segment), else the position in ``specs``
-    of ``(fields, region, dynamic)``: every field of the answer, in order, those of the point as placeholders,
-    the zone answer included unless ``dynamic`` (the cell is a dynamic row of the zone table). ``seg[c]`` is
-    the cell's one candidate segment, or ``-1 - (offset << 8 | count)`` of its candidates in the table's
-    list. ``nstatic`` is the number of static zone sets (0 when the zone codes are not in ``word``).
+    Returns ``(cells, specs, fill, word, nstatic)``. Cell ``c`` has two int32 side by side (one cache line):
+    ``cells[2c]`` is 0 while the cell's rows are not filled (``fill(c)`` fills them and returns it), -1 for a
+    cell the tables' one-point functions answer (outside every region, or no candidate segment), else the
+    position in ``specs`` of ``(fields, region, dynamic, varies)``: every field of the answer in order, those
+    of the point as placeholders, the zone answer included unless ``dynamic`` (the cell is a dynamic row of the
+    zone table). Where a boundary may cross the cell, ``fields`` is a tuple of them by region (``varies`` & 2)
+    then by district (``varies`` & 1; the last for no district). ``cells[2c + 1]`` is the cell's one candidate
+    segment, or ``-1 - (offset << 8 | count)`` of its candidates in the table's list (a region boundary: in
+    the table's mixed lists). ``nstatic`` is the number of static zone sets (0: the zone codes are not in
+    ``word``).
     """
     per = _CELL_TABLES.get(idx)
     if per is None:
@@ -232,23 +273,44 @@ def _cell_tables(idx: RegionIndex, zidx: ZoneIndex) -> CellTables:
     build = point_builder(idx)
     templates, stride = build.templates, build.stride  # type: ignore[attr-defined]
     zone_static = [zidx.answer_list[i] for i in zidx.static_ids.tolist()] if fused is not None else []
-    nstatic = len(zone_static)
+    nstatic, nreg = len(zone_static), table.nregions
     nx, ny = table.nx, table.ny
-    spec = np.zeros(words.size, dtype=np.int32)
-    seg = np.zeros(words.size, dtype=np.int64)
-    specs: list[tuple[dict[str, Any], int, bool]] = [({}, -1, False)]  # position 0: not filled
+    cells = np.zeros((words.size, 2), dtype=np.int32)
+    specs: list[tuple[Any, int, bool, int]] = [({}, -1, False, 0)]  # position 0: not filled
+    # key (region * (stride + 1) + district) * (nstatic + 1) + zone set -> position in specs; region nreg and
+    # district stride: a boundary may cross the cell, district stride - 1: none, zone set nstatic: a dynamic row
+    nkeys = (nreg + 1) * (stride + 1) * (nstatic + 1)
+    lut = np.zeros(nkeys if nkeys <= 1 << 22 else 0, dtype=np.int32)
     ids: dict[int, int] = {}
 
     def add(key: int) -> int:
-        """The position in ``specs`` of key ``(region * stride + district) * (nstatic + 1) + zone set``
-        (``nstatic``: dynamic), added on first sight."""
-        z, kd = key % (nstatic + 1), key // (nstatic + 1)
-        fields = dict(templates[kd])
-        if z < nstatic:
-            fields["zones"], fields["warnings"] = zone_static[z]
-        specs.append((fields, kd // stride, z == nstatic))
+        z, (k, d) = key % (nstatic + 1), divmod(key // (nstatic + 1), stride + 1)
+
+        def fields(k: int, d: int) -> dict[str, Any]:
+            got = dict(templates[k * stride + d])
+            if z < nstatic:
+                got["zones"], got["warnings"] = zone_static[z]
+            return got
+
+        def by_district(k: int) -> Any:
+            return tuple(fields(k, dd) for dd in range(stride)) if d == stride else fields(k, d)
+
+        varies = (2 if k == nreg else 0) | (1 if d == stride else 0)
+        got = tuple(map(by_district, range(nreg))) if k == nreg else by_district(k)
+        specs.append((got, k, z == nstatic, varies))
         ids[key] = len(specs) - 1
         return ids[key]
+
+    def positions(keys: np.ndarray) -> np.ndarray:
+        if lut.size:  # one gather; keys not met yet are added first
+            pos = lut[keys]
+            if not pos.all():
+                for q in sorted(set(keys[pos == 0].tolist())):
+                    lut[q] = add(q)
+                pos = lut[keys]
+            return pos
+        uniq, inv = np.unique(keys, return_inverse=True)
+        return np.array([ids.get(q) or add(q) for q in uniq.tolist()], dtype=np.int32)[inv.ravel()]
 
     def fill(c: int) -> int:
         r0 = c // nx // _BLOCK_ROWS * _BLOCK_ROWS
@@ -256,17 +318,16 @@ def _cell_tables(idx: RegionIndex, zidx: ZoneIndex) -> CellTables:
         w = words[lo:hi]  # the fused word: region, district, count, zone code and segment (or offset) bits
         k, d, cnt, ptr = w & 0xFF, (w >> 8) & 0xFF, (w >> 16) & 0xFF, w >> 40
         z = np.minimum((w >> 25) & 0x7FFF, nstatic) if nstatic else 0
-        key = (k * stride + np.where(d == 254, stride - 1, d)) * (nstatic + 1) + z
-        ok = (k < 254) & (d != 255) & (cnt > 0)
-        seg[lo:hi] = np.where(cnt == 1, ptr, -1 - ((ptr << 8) | cnt))
-        uniq, inv = np.unique(key[ok], return_inverse=True)
-        pos = np.array([ids.get(q) or add(q) for q in uniq.tolist()], dtype=np.int32)
+        ok = (k == 255) | ((k < 254) & (cnt > 0))
+        cells[lo:hi, 1] = np.where(cnt == 1, ptr, -1 - ((ptr << 8) | cnt))  # ptr < 2**23: fits
+        k = np.where(k == 255, nreg, k)
+        d = np.where(d == 254, stride - 1, np.where(d == 255, stride, d))
         out = np.full(w.size, -1, dtype=np.int32)
-        out[ok] = pos[inv.ravel()]
-        spec[lo:hi] = out  # last: a cell reads as filled once its segments and fields are there
-        return int(spec[c])
+        out[ok] = positions(((k * (stride + 1) + d) * (nstatic + 1) + z)[ok])
+        cells[lo:hi, 0] = out  # last: a cell reads as filled once its segments and fields are there
+        return int(cells[c, 0])
 
-    tables: CellTables = (spec.data, seg.data, specs, fill, np.ascontiguousarray(words).data, nstatic)
+    tables: CellTables = (cells.ravel().data, specs, fill, np.ascontiguousarray(words).data, nstatic)
     per[id(zidx)] = (weakref.ref(zidx), tables)
     return tables
 
