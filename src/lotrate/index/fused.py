@@ -643,7 +643,6 @@ class RegionTable:
         mcnt = np.ascontiguousarray(self.mixed_cnt).ravel().data
         region_mixed = self.region_grid.locate_one_mixed
         district_mixed = self.district_grid.locate_one_mixed
-        sqrt = math.sqrt
         inf, nan = math.inf, math.nan
 
         def answer_one(e: float, n: float) -> tuple[int, int, float, int]:
@@ -657,21 +656,12 @@ class RegionTable:
             if k < _R_OUT:
                 cnt = (w >> 16) & 0xFF
                 ptr = w >> _PTR_SHIFT
-                if cnt == 1:  # the word holds the segment itself (distance_one inlined: this is the hot path)
+                if cnt == 1:  # the word holds the segment itself
                     ax, ay, dx, dy, den, own = segs[ptr]
-                    wx = e - ax
-                    wy = n - ay
-                    t = (wx * dx + wy * dy) / den
-                    if t < 0.0:
-                        t = 0.0
-                    elif t > 1.0:
-                        t = 1.0
-                    ex = wx - t * dx
-                    ey = wy - t * dy
                     d = (w >> 8) & 0xFF
                     if d >= _R_OUT:
                         d = -1 if d == _R_OUT else district_mixed(e, n, c)
-                    return k, d, sqrt(ex * ex + ey * ey), own
+                    return k, d, distance_one(e, n, ax, ay, dx, dy, den), own
             elif k == _R_OUT:
                 return -1, -1, nan, -1
             else:

@@ -4,7 +4,6 @@ sub-raster, and only a sub-cell a boundary may cross exactly."""
 from __future__ import annotations
 
 import math
-from bisect import bisect_left
 from collections.abc import Callable
 from functools import cached_property
 
@@ -250,23 +249,9 @@ class GridIndex:
 
     @cached_property
     def mixed_row_one(self) -> Callable[[int], int]:
-        """``mixed_row_one(cell)``: the row in ``sub`` of mixed cell ``cell``, one point at a time (a binary
-        search the first time a cell is asked for, then a dictionary read)."""
-        mixed_cells = self._py[1]
-        rows = self._row_of
-
-        def mixed_row_one(cell: int) -> int:
-            m = rows.get(cell)
-            if m is None:
-                m = rows[cell] = bisect_left(mixed_cells, cell)
-            return m
-
-        return mixed_row_one
-
-    @cached_property
-    def _row_of(self) -> dict[int, int]:
-        """Mixed cell -> its row in ``sub``, for the cells the one-point path has met."""
-        return {}
+        """``mixed_row_one(cell)``: the row in ``sub`` of mixed cell ``cell``, one point at a time (a read of
+        :attr:`mixed_rows`)."""
+        return np.ascontiguousarray(self.mixed_rows).data.__getitem__
 
     @cached_property
     def locate_one_mixed(self) -> Callable[..., int]:
@@ -278,20 +263,18 @@ class GridIndex:
         to the prepared tests only a point the floating-point tests cannot settle (on or within about 1e-11 m
         of an edge's line): the answers are the prepared tests' either way.
         """
-        _owner, mixed_cells, sub, _cand = self._py
+        sub = self._py[2]
         s = self.SUB
         ss = s * s
         x0, y0, sub_cell, nx = self.x0, self.y0, self.sub_cell, self.nx
         floor = math.floor
-        rows = self._row_of
+        row_of = self.mixed_row_one
         tables: dict[int, ExactCell | bool | None] = {}
         build, prepared = self._exact_cell, self._prepared_one
 
         def locate_one_mixed(e: float, n: float, cell: int, m: int = -1) -> int:
             if m < 0:
-                m = rows.get(cell, -1)
-                if m < 0:
-                    m = rows[cell] = bisect_left(mixed_cells, cell)
+                m = row_of(cell)
             sx = floor((e - x0) / sub_cell) - (cell % nx) * s
             sy = floor((n - y0) / sub_cell) - (cell // nx) * s
             sx = 0 if sx < 0 else s - 1 if sx >= s else sx
